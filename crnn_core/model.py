@@ -1,0 +1,104 @@
+"""The CRNN: convolutional backbone → 2-layer bidirectional LSTM → per-frame logits over charset+blank.
+
+Written with ``keras.layers`` / ``keras.ops`` only, so the same model runs on TensorFlow or JAX.
+The model takes the true image widths as a second input and masks the padded frames in the LSTMs,
+so a word's prediction does not depend on what else is in its batch.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import keras
+from keras import layers, ops
+
+from crnn_core.preprocess import DOWNSAMPLE, HEIGHT
+
+__all__ = ["FrameMask", "ModelConfig", "build_crnn", "count_params"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything that varies between CRNN variants; saved as JSON next to the weights."""
+
+    num_classes: int
+    height: int = HEIGHT
+    max_width: int = 160
+    conv_channels: tuple[int, ...] = (32, 64, 128, 128, 256, 256)
+    # Conv layers with index >= this use depthwise-separable convolutions (cheaper on CPU).
+    separable_from: int = 99
+    lstm_units: int = 128
+    lstm_layers: int = 2
+    dropout: float = 0.1
+    name: str = "crnn"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        values = dict(data)
+        values["conv_channels"] = tuple(values.get("conv_channels", cls.conv_channels))
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+# Pooling after each conv layer: height halves 32 → 16 → 8 → 4 → 2, width only twice (÷4 total).
+_POOLS: dict[int, tuple[int, int]] = {0: (2, 2), 1: (2, 2), 3: (2, 1), 5: (2, 1)}
+
+
+@keras.saving.register_keras_serializable(package="crnn_core")
+class FrameMask(layers.Layer):
+    """Boolean ``(batch, frames)`` mask of the frames that cover real (unpadded) image columns."""
+
+    def call(self, width: Any, features: Any) -> Any:
+        frames = ops.shape(features)[1]
+        lengths = (ops.cast(width, "int32") + DOWNSAMPLE - 1) // DOWNSAMPLE
+        positions = ops.arange(frames, dtype="int32")
+        return ops.expand_dims(positions, 0) < ops.expand_dims(lengths, 1)
+
+    def compute_output_shape(self, width_shape: Any, features_shape: Any) -> tuple[Any, ...]:
+        return (features_shape[0], features_shape[1])
+
+
+def _conv_block(x: Any, index: int, channels: int, separable: bool) -> Any:
+    conv_cls = layers.SeparableConv2D if separable else layers.Conv2D
+    x = conv_cls(channels, 3, padding="same", use_bias=False, name=f"conv{index}")(x)
+    x = layers.BatchNormalization(name=f"bn{index}")(x)
+    x = layers.ReLU(name=f"relu{index}")(x)
+    if index in _POOLS:
+        x = layers.MaxPooling2D(_POOLS[index], strides=_POOLS[index], name=f"pool{index}")(x)
+    return x
+
+
+def build_crnn(config: ModelConfig) -> keras.Model:
+    """Inference model: inputs ``image`` (batch, 32, width, 1) 0–255 and ``width`` (batch,) int.
+
+    Output: logits ``(batch, ceil(width_padded / 4), num_classes)``, float32, blank = class 0.
+    """
+    if len(config.conv_channels) != 6:
+        raise ValueError("conv_channels must list 6 layer widths (the pooling schedule assumes 6).")
+    image = keras.Input((config.height, None, 1), name="image")
+    width = keras.Input((), dtype="int32", name="width")
+    x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="rescale")(image)
+    for index, channels in enumerate(config.conv_channels):
+        x = _conv_block(x, index, channels, separable=index >= config.separable_from)
+    # (batch, 2, frames, C) → (batch, frames, 2 * C): each frame sees a full-height column strip.
+    x = layers.Permute((2, 1, 3), name="to_frames")(x)
+    x = layers.Reshape((-1, 2 * config.conv_channels[-1]), name="flatten_height")(x)
+    x = layers.Dense(config.lstm_units * 2, activation="relu", name="project")(x)
+    mask = FrameMask(name="frame_mask")(width, x)
+    for index in range(config.lstm_layers):
+        lstm = layers.LSTM(config.lstm_units, return_sequences=True, name=f"lstm{index}")
+        x = layers.Bidirectional(lstm, name=f"bilstm{index}")(x, mask=mask)
+        if config.dropout > 0:
+            x = layers.Dropout(config.dropout, name=f"dropout{index}")(x)
+    logits = layers.Dense(config.num_classes, dtype="float32", name="logits")(x)
+    return keras.Model({"image": image, "width": width}, logits, name=config.name)
+
+
+def count_params(model: keras.Model) -> int:
+    return int(sum(int(ops.size(w)) for w in model.weights if w.trainable))

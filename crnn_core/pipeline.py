@@ -1,0 +1,94 @@
+"""``tf.data`` input pipelines: variable-width padded batches with true label and image widths.
+
+Samples come from any callable ``sample_fn(index) -> (gray uint8 (32, W), text)``; the pipeline
+encodes labels with the charset, buckets by width (less padding, faster steps) and pads.
+Indices are consecutive from ``start_index``, so a resumed run continues the stream where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from crnn_core.charset import Charset
+from crnn_core.preprocess import DOWNSAMPLE, HEIGHT
+
+__all__ = ["SampleFn", "ctc_frames_needed", "make_training_dataset", "width_buckets"]
+
+SampleFn = Callable[[int], tuple[np.ndarray, str]]
+
+
+def ctc_frames_needed(text: str) -> int:
+    """Fewest frames CTC needs for ``text``: one per character plus a blank between repeats."""
+    return len(text) + sum(a == b for a, b in zip(text, text[1:], strict=False))
+
+
+def width_buckets(max_width: int, step: int = 16) -> list[int]:
+    """Bucket boundaries (exclusive upper widths) for ``bucket_by_sequence_length``."""
+    return list(range(32 + step, max_width + 1, step))
+
+
+def make_training_dataset(
+    sample_fn: SampleFn,
+    charset: Charset,
+    batch_size: int,
+    max_width: int,
+    start_index: int = 0,
+    parallel_calls: int = 2,
+    max_label_length: int = 32,
+) -> tf.data.Dataset:
+    """Infinite dataset of ``({image, width}, {labels, label_length})`` batches.
+
+    image: (batch, 32, W_batch, 1) float32 0–255; width: (batch,) int32 true widths;
+    labels: (batch, L_batch) int32 class ids (0-padded); label_length: (batch,) int32.
+    Samples whose label cannot be encoded or is too long for the image are replaced by the next index.
+    """
+
+    def render(index: np.int64) -> tuple[np.ndarray, np.ndarray, np.int32]:
+        i = int(index)
+        for attempt in range(16):
+            image, text = sample_fn(i + attempt * 1_000_003)
+            width = image.shape[1]
+            if (
+                charset.can_encode(text)
+                and len(text) <= max_label_length
+                and ctc_frames_needed(text) <= -(-width // DOWNSAMPLE)
+                and width <= max_width
+            ):
+                labels = np.asarray(charset.encode(text), dtype=np.int32)
+                return image.astype(np.uint8), labels, np.int32(width)
+        raise RuntimeError(f"sample_fn produced 16 unusable samples in a row near index {i}.")
+
+    def tf_render(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        image, labels, width = tf.numpy_function(
+            render, [index], (tf.uint8, tf.int32, tf.int32), stateful=False
+        )
+        image = tf.reshape(image, (HEIGHT, -1))
+        labels = tf.reshape(labels, (-1,))
+        width = tf.reshape(width, ())
+        return image, labels, width
+
+    boundaries = width_buckets(max_width)
+    dataset = tf.data.Dataset.range(start_index, np.iinfo(np.int64).max)
+    dataset = dataset.map(tf_render, num_parallel_calls=parallel_calls, deterministic=True)
+    dataset = dataset.bucket_by_sequence_length(
+        element_length_func=lambda image, labels, width: width,
+        bucket_boundaries=boundaries,
+        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+        padded_shapes=([HEIGHT, None], [None], []),
+        pad_to_bucket_boundary=False,
+        drop_remainder=True,
+    )
+    dataset = dataset.map(_to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _to_model_inputs(
+    image: tf.Tensor, labels: tf.Tensor, width: tf.Tensor
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    label_length = tf.reduce_sum(tf.cast(labels > 0, tf.int32), axis=1)
+    pixels = tf.cast(image, tf.float32)[..., tf.newaxis]
+    return {"image": pixels, "width": width}, {"labels": labels, "label_length": label_length}

@@ -48,12 +48,12 @@ def _texture(rng: np.random.Generator, height: int, width: int) -> np.ndarray | 
 
 
 def _gradient(rng: np.random.Generator, height: int, width: int, level: float) -> np.ndarray:
-    angle = rng.uniform(0, 2 * np.pi)
+    angle = float(rng.uniform(0, 2 * np.pi))
     ys = np.linspace(-0.5, 0.5, height, dtype=np.float32)[:, None]
     xs = np.linspace(-0.5, 0.5, width, dtype=np.float32)[None, :] * (width / max(height, 1))
     ramp = np.cos(angle) * xs + np.sin(angle) * ys
     ramp = ramp / max(float(np.abs(ramp).max()), 1e-6)
-    return level + float(rng.uniform(0.05, 0.3)) * ramp
+    return (level + float(rng.uniform(0.05, 0.3)) * ramp).astype(np.float32)
 
 
 def make_background(

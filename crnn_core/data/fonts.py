@@ -174,12 +174,17 @@ def load_font(font: FontFile, size: int) -> ImageFont.FreeTypeFont:
         cache = _local.cache = {}
     key = (font.path, size)
     loaded = cache.get(key)
-    if loaded is None:
+    if loaded is None:  # FreeType fonts only: ``getbbox``/stroke need them
         if len(cache) > 2048:
             cache.clear()
         if font.path:
             loaded = ImageFont.truetype(font.path, size, layout_engine=ImageFont.Layout.BASIC)
         else:
-            loaded = ImageFont.load_default(size)  # type: ignore[assignment]
+            default = ImageFont.load_default(size)
+            if not isinstance(default, ImageFont.FreeTypeFont):
+                raise RuntimeError(
+                    "Pillow was built without FreeType; reinstall Pillow from wheels."
+                )
+            loaded = default
         cache[key] = loaded
     return loaded

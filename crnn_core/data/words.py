@@ -34,10 +34,45 @@ SOURCE_WEIGHTS: dict[str, float] = {
 CASE_WEIGHTS: dict[str, float] = {"upper": 0.35, "title": 0.30, "lower": 0.30, "mixed": 0.05}
 
 _WORD_RE = re.compile(r"^[a-z](?:[a-z'\-]*[a-z])?$")
-_FALLBACK_WORDS = (
-    "the of and to in is you that it for on with as are this be at by from or open sale "
-    "street hotel park road station exit stop bank police taxi pizza cafe bar shop city"
-).split()
+_FALLBACK_WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "you",
+    "that",
+    "it",
+    "for",
+    "on",
+    "with",
+    "as",
+    "are",
+    "this",
+    "be",
+    "at",
+    "by",
+    "from",
+    "or",
+    "open",
+    "sale",
+    "street",
+    "hotel",
+    "park",
+    "road",
+    "station",
+    "exit",
+    "stop",
+    "bank",
+    "police",
+    "taxi",
+    "pizza",
+    "cafe",
+    "bar",
+    "shop",
+    "city",
+]
 _CURRENCIES = "$£€"
 
 
@@ -47,13 +82,15 @@ def english_vocabulary(size: int = 50000, max_length: int = 20) -> tuple[str, ..
     try:
         from wordfreq import top_n_list
     except ImportError:
-        log.warning("wordfreq is not installed; using a tiny built-in word list (pip install wordfreq).")
+        log.warning(
+            "wordfreq is not installed; using a tiny built-in word list (pip install wordfreq)."
+        )
         return tuple(_FALLBACK_WORDS)
     words = [w for w in top_n_list("en", size) if len(w) <= max_length and _WORD_RE.match(w)]
     return tuple(words)
 
 
-def _cumulative(weights: Sequence[float]) -> np.ndarray:
+def _cumulative(weights: Sequence[float] | np.ndarray) -> np.ndarray:
     cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
     return cdf / cdf[-1]
 
@@ -140,7 +177,9 @@ class WordSampler:
             return str(rng.choice(letters)) + str(rng.integers(1, 1000))
         if kind == 1:  # ordinals and units: 3rd, 24h, 500ml
             n = rng.integers(1, 1000)
-            return f"{n}" + str(rng.choice(["st", "nd", "rd", "th", "h", "km", "ml", "kg", "am", "pm"]))
+            return f"{n}" + str(
+                rng.choice(["st", "nd", "rd", "th", "h", "km", "ml", "kg", "am", "pm"])
+            )
         if kind == 2:
             return f"{self._english(rng)[:8]}{rng.integers(1, 100)}"
         pool = list(string.ascii_lowercase + string.digits)

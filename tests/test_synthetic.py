@@ -1,0 +1,152 @@
+"""Contract and variety of the synthetic word generator (fonts, words, rendering)."""
+
+from __future__ import annotations
+
+import string
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crnn_core.charset import Charset
+from crnn_core.data.fonts import (
+    DEFAULT_FONT,
+    FontFile,
+    discover_fonts,
+    group_by_family,
+    load_font,
+    renders_latin,
+)
+from crnn_core.data.synthetic import SynthConfig, SyntheticWordGenerator
+from crnn_core.data.words import WordSampler
+
+FULL = Charset.preset("94_full")
+
+
+@pytest.fixture(scope="module")
+def generator() -> SyntheticWordGenerator:
+    return SyntheticWordGenerator(FULL, seed=3)
+
+
+@pytest.fixture(scope="module")
+def samples(generator: SyntheticWordGenerator) -> list[tuple[np.ndarray, str]]:
+    return generator.batch(0, 200)
+
+
+def test_same_seed_and_index_give_identical_samples(generator: SyntheticWordGenerator) -> None:
+    twin = SyntheticWordGenerator(FULL, seed=3)
+    for index in (0, 7, 12345):
+        img_a, text_a = generator.sample(index)
+        img_b, text_b = twin.sample(index)
+        assert text_a == text_b
+        np.testing.assert_array_equal(img_a, img_b)
+
+
+def test_different_seeds_or_indices_differ(generator: SyntheticWordGenerator) -> None:
+    other = SyntheticWordGenerator(FULL, seed=4)
+    pairs = [(generator.sample(i), other.sample(i)) for i in range(10)]
+    assert sum(a[1] != b[1] for a, b in pairs) >= 8
+    texts = [generator.sample(i)[1] for i in range(20)]
+    assert len(set(texts)) >= 15
+
+
+def test_shape_dtype_and_width_bounds(samples: list[tuple[np.ndarray, str]]) -> None:
+    for img, text in samples:
+        assert img.dtype == np.uint8
+        assert img.ndim == 2 and img.shape[0] == 32
+        assert 16 <= img.shape[1] <= 256
+        # enough CTC frames (width / 4) for the label and its repeated pairs
+        repeats = sum(a == b for a, b in pairwise(text))
+        assert img.shape[1] // 4 >= len(text) + repeats
+
+
+def test_custom_width_bounds_are_respected() -> None:
+    gen = SyntheticWordGenerator(FULL, seed=1, min_width=40, max_width=96)
+    widths = [gen.sample(i)[0].shape[1] for i in range(60)]
+    assert min(widths) >= 40 and max(widths) <= 96
+    assert max(widths) == 96  # long words get squashed to the limit, not dropped
+
+
+@pytest.mark.parametrize("preset", ["36_lowercase", "62_mixed-case", "94_full"])
+def test_labels_are_encodable(preset: str) -> None:
+    charset = Charset.preset(preset)
+    sampler = WordSampler(charset)
+    rng = np.random.default_rng(0)
+    words = [sampler.sample(rng) for _ in range(2000)]
+    assert all(charset.can_encode(w) and 1 <= len(w) <= 20 for w in words)
+    if preset == "36_lowercase":
+        assert all(w == w.lower() for w in words)
+    else:
+        assert sum(w.isupper() for w in words) > 400  # upper case is common on signs
+        assert sum(any(c.isdigit() for c in w) for w in words) > 100
+    if preset == "94_full":
+        assert any(set(w) & set(string.punctuation) for w in words)
+
+
+def test_generator_labels_encodable_for_lowercase_charset() -> None:
+    charset = Charset.preset("36_lowercase")
+    gen = SyntheticWordGenerator(charset, seed=0)
+    assert all(charset.can_encode(gen.sample(i)[1]) for i in range(30))
+
+
+def test_variety_of_fonts_intensity_and_polarity(
+    generator: SyntheticWordGenerator, samples: list[tuple[np.ndarray, str]]
+) -> None:
+    fonts_used = {generator.font_for(i).path for i in range(len(samples))}
+    if len(generator.families) >= 10:
+        assert len(fonts_used) >= 40
+    means = np.array([img.mean() for img, _ in samples])
+    assert means.std() > 25
+    # light-on-dark: the border (background) darker than the overall mean's middle rows
+    inverted = 0
+    for img, _ in samples:
+        border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]]).astype(float)
+        centre = img[8:24].astype(float)
+        inverted += centre.max() - border.mean() > border.mean() - centre.min()
+    assert 0.15 < inverted / len(samples) < 0.6
+
+
+def test_plain_config_has_flat_background() -> None:
+    gen = SyntheticWordGenerator(FULL, seed=0, config=SynthConfig.plain())
+    img, _ = gen.sample(5)
+    assert len(np.unique(img[:, :2])) <= 3  # left margin column(s): flat background
+
+
+def test_fallback_to_pillow_default_font() -> None:
+    gen = SyntheticWordGenerator(FULL, seed=0, fonts=[])
+    assert gen.families == [[DEFAULT_FONT]]
+    img, text = gen.sample(0)
+    assert img.shape[0] == 32 and FULL.can_encode(text)
+    assert img.std() > 5  # something was drawn
+
+
+def test_discover_fonts_empty_folder_falls_back(tmp_path: Path) -> None:
+    assert discover_fonts([tmp_path]) == [DEFAULT_FONT]
+
+
+def test_renders_latin_rejects_fonts_without_letters() -> None:
+    default = load_font(DEFAULT_FONT, 24)
+    assert renders_latin(default)  # Aileron has Latin letters
+    assert not renders_latin(default, glyphs="\u4e00")  # ... but no CJK glyph
+
+
+def test_load_font_is_cached() -> None:
+    assert load_font(DEFAULT_FONT, 20) is load_font(DEFAULT_FONT, 20)
+    assert load_font(DEFAULT_FONT, 20) is not load_font(DEFAULT_FONT, 24)
+
+
+def test_group_by_family() -> None:
+    fonts = [FontFile("a.ttf", "A"), FontFile("b.ttf", "B", "Bold"), FontFile("c.ttf", "A", "Bold")]
+    groups = group_by_family(fonts)
+    assert list(groups) == ["A", "B"] and len(groups["A"]) == 2
+
+
+def test_many_latin_families_when_debian_fonts_installed() -> None:
+    if not Path("/usr/share/fonts/truetype/dejavu").is_dir():
+        pytest.skip("Debian font packages not installed (run `make fonts`).")
+    families = group_by_family(discover_fonts())
+    assert len(families) >= 20
+    names = " ".join(families).lower()
+    for skipped in ("symbol", "math", "d050000l"):
+        assert skipped not in names

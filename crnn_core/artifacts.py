@@ -1,0 +1,184 @@
+"""The shipped model directory: save an inference model with a manifest, load it safely.
+
+Layout of an artifacts directory::
+
+    model.keras          inference model (no optimizer state), loaded with safe_mode=True
+    charset.json         the vocabulary (class 0 = blank)
+    model_config.json    ModelConfig used to build the model
+    manifest.json        how it was made (commands, data, metrics) and sha256 of every file
+
+Loading verifies every hash listed in the manifest, so a truncated download or a stray edit gives
+a clear message (and the command that regenerates the file) instead of a cryptic Keras error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from crnn_core.charset import Charset, CharsetError
+from crnn_core.model import FrameMask, ModelConfig, build_crnn, count_params
+from crnn_core.recognizer import Recognizer
+
+__all__ = [
+    "DEFAULT_ARTIFACTS",
+    "ArtifactError",
+    "export_run",
+    "load_manifest",
+    "load_model",
+    "load_recognizer",
+    "save_artifacts",
+    "sha256_file",
+    "verify_hashes",
+]
+
+DEFAULT_ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+MODEL_FILE = "model.keras"
+MANIFEST_FILE = "manifest.json"
+REGENERATE_HINT = (
+    "Restore the shipped files with `git checkout -- artifacts/` (or `git lfs pull` if you use LFS), "
+    "or rebuild them: `python train.py --run-dir runs/NAME ...` then "
+    "`python -m crnn_core export --run-dir runs/NAME --out artifacts`."
+)
+
+
+class ArtifactError(RuntimeError):
+    """An artifacts directory is missing, incomplete or corrupt; the message says how to fix it."""
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_manifest(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory) / MANIFEST_FILE
+    if not path.is_file():
+        raise ArtifactError(f"No {MANIFEST_FILE} in {directory}. {REGENERATE_HINT}")
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ArtifactError(f"{path} is not valid JSON ({exc}). {REGENERATE_HINT}") from exc
+    return manifest
+
+
+def verify_hashes(directory: str | Path, manifest: dict[str, Any] | None = None) -> None:
+    """Raise ArtifactError naming the first missing or altered file."""
+    directory = Path(directory)
+    manifest = manifest if manifest is not None else load_manifest(directory)
+    for name, expected in manifest.get("files", {}).items():
+        path = directory / name
+        if not path.is_file():
+            raise ArtifactError(f"Artifact file {path} is missing. {REGENERATE_HINT}")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise ArtifactError(
+                f"Artifact file {path} is corrupt or was modified (sha256 {actual[:12]}… expected "
+                f"{expected[:12]}…). {REGENERATE_HINT}"
+            )
+
+
+def load_model(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = True) -> keras.Model:
+    """Load ``model.keras`` in safe mode (no arbitrary code) after checking the manifest hashes."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ArtifactError(f"Artifacts directory {directory} does not exist. {REGENERATE_HINT}")
+    if verify:
+        verify_hashes(directory)
+    path = directory / MODEL_FILE
+    if not path.is_file():
+        raise ArtifactError(f"{path} is missing. {REGENERATE_HINT}")
+    try:
+        return keras.saving.load_model(
+            path, compile=False, safe_mode=True, custom_objects={"FrameMask": FrameMask}
+        )
+    except Exception as exc:  # Keras raises many types for a damaged zip
+        raise ArtifactError(f"Cannot load {path}: {exc}. {REGENERATE_HINT}") from exc
+
+
+def load_recognizer(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = True) -> Recognizer:
+    """The shipped recognizer: model + charset, with the manifest checked."""
+    directory = Path(directory)
+    model = load_model(directory, verify=verify)
+    try:
+        charset = Charset.load(directory / "charset.json")
+        config = ModelConfig.from_dict(json.loads((directory / "model_config.json").read_text()))
+    except (OSError, CharsetError, json.JSONDecodeError, TypeError) as exc:
+        raise ArtifactError(f"Bad charset/model config in {directory}: {exc}. {REGENERATE_HINT}") from exc
+    if charset.num_classes != config.num_classes or model.output_shape[-1] != charset.num_classes:
+        raise ArtifactError(
+            f"Charset has {charset.num_classes} classes but the model outputs "
+            f"{model.output_shape[-1]}: the files belong to different models. {REGENERATE_HINT}"
+        )
+    return Recognizer(model, charset, max_width=config.max_width)
+
+
+def save_artifacts(
+    directory: str | Path,
+    model: keras.Model,
+    charset: Charset,
+    config: ModelConfig,
+    info: dict[str, Any],
+    serving: bool = False,
+) -> dict[str, Any]:
+    """Write model, charset, config (+ optional SavedModel) and a manifest with sha256 hashes."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save(directory / MODEL_FILE)
+    charset.save(directory / "charset.json")
+    (directory / "model_config.json").write_text(config.to_json(), "utf-8")
+    files = [MODEL_FILE, "charset.json", "model_config.json"]
+    if serving:
+        model.export(str(directory / "serving"), format="tf_saved_model", verbose=False)
+    manifest = {
+        "format": "crnn-ocr-lab/1",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "charset": charset.to_dict(),
+        "input": {"height": config.height, "max_width": config.max_width, "channels": 1,
+                  "pixel_range": [0, 255], "frame_stride_px": 4},
+        "model": json.loads(config.to_json()) | {"parameters": count_params(model)},
+        "software": {"keras": keras.__version__, "python": platform.python_version()},
+        **info,
+        "files": {name: sha256_file(directory / name) for name in files},
+    }
+    (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), "utf-8")
+    return manifest
+
+
+def export_run(
+    run_dir: str | Path, out_dir: str | Path, which: str = "best", serving: bool = False,
+    extra_info: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Export a training run's ``best`` or ``final`` weights as an artifacts directory."""
+    from crnn_core.training.config import TrainConfig
+
+    run_dir = Path(run_dir)
+    charset = Charset.load(run_dir / "charset.json")
+    config = ModelConfig.from_dict(json.loads((run_dir / "model_config.json").read_text()))
+    weights = run_dir / f"{which}.weights.h5"
+    if not weights.is_file():
+        raise ArtifactError(f"{weights} does not exist; has the run validated/finished yet?")
+    model = build_crnn(config)
+    model.load_weights(weights)
+    train_config = TrainConfig.load(run_dir / "train_config.json")
+    history: list[dict[str, Any]] = []
+    if train_config.init_from:
+        try:
+            history = list(load_manifest(train_config.init_from).get("training", []))
+        except ArtifactError:
+            history = []
+    metrics_path = run_dir / "metrics.jsonl"
+    curve = [json.loads(line) for line in metrics_path.read_text().splitlines()] if metrics_path.exists() else []
+    history.append({"command": train_config.command, "config": json.loads(train_config.to_json()),
+                    "weights": which, "validation_curve": curve})
+    info = {"training": history, **(extra_info or {})}
+    return save_artifacts(out_dir, model, charset, config, info, serving=serving)

@@ -1,0 +1,1 @@
+"""Training loop, checkpoints and resume; ``train.py`` is a thin CLI over this package."""

@@ -1,0 +1,135 @@
+"""Callbacks that make long CPU runs observable: a tqdm bar, validation with acc36, a metrics log."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from tqdm import tqdm
+
+from crnn_core.charset import Charset, acc36_normalize
+from crnn_core.decoding.greedy import greedy_decode
+from crnn_core.recognizer import run_logits
+
+__all__ = ["TqdmProgress", "ValidationSet", "Validator"]
+
+
+class TqdmProgress(keras.callbacks.Callback):
+    """One progress bar over all optimizer steps of the run (resumed runs start where they were)."""
+
+    def __init__(self, total_steps: int, initial_step: int, log_path: Path) -> None:
+        super().__init__()
+        self.total_steps = total_steps
+        self.step = initial_step
+        self.log_path = log_path
+        self.bar: tqdm | None = None
+        self.started = time.time()
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.bar = tqdm(total=self.total_steps, initial=self.step, unit="step", dynamic_ncols=True)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.step += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            if logs and self.step % 10 == 0:
+                self.bar.set_postfix(loss=f"{float(logs.get('loss', float('nan'))):.3f}")
+        if logs and self.step % 50 == 0:
+            record = {"step": self.step, "loss": float(logs.get("loss", float("nan"))),
+                      "elapsed_s": round(time.time() - self.started, 1)}
+            with self.log_path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class ValidationSet:
+    """Pre-processed validation images (uint8 height 32) with their ground truths."""
+
+    def __init__(self, name: str, images: Sequence[np.ndarray], texts: Sequence[str]) -> None:
+        self.name = name
+        self.images = list(images)
+        self.texts = list(texts)
+
+
+class Validator(keras.callbacks.Callback):
+    """Every ``every`` steps: greedy acc36 and case-sensitive accuracy on each validation set.
+
+    Appends to ``metrics.jsonl`` (the learning curve) and TensorBoard, and keeps the best
+    inference weights (by mean acc36) in ``best.weights.h5``.
+    """
+
+    def __init__(
+        self,
+        recognizer: keras.Model,
+        charset: Charset,
+        sets: Sequence[ValidationSet],
+        every: int,
+        initial_step: int,
+        run_dir: Path,
+    ) -> None:
+        super().__init__()
+        self.recognizer = recognizer
+        self.charset = charset
+        self.sets = list(sets)
+        self.every = every
+        self.step = initial_step
+        self.run_dir = run_dir
+        self.best = self._previous_best()
+        self.writer: Any = None
+
+    def _previous_best(self) -> float:
+        path = self.run_dir / "best.json"
+        return float(json.loads(path.read_text())["score"]) if path.exists() else -1.0
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.step += 1
+        if self.sets and self.step % self.every == 0:
+            self.evaluate_now()
+
+    def evaluate_now(self) -> dict[str, float]:
+        record: dict[str, Any] = {"step": self.step, "time": time.time()}
+        scores = []
+        for vset in self.sets:
+            logits = run_logits(self.recognizer, vset.images, batch_size=128)
+            lengths = np.array([lg.shape[0] for lg in logits])
+            padded = np.zeros((len(logits), int(lengths.max()), logits[0].shape[1]), np.float32)
+            for i, lg in enumerate(logits):
+                padded[i, : lg.shape[0]] = lg
+            texts = [d.text for d in greedy_decode(padded, lengths, self.charset)]
+            acc36 = float(np.mean([acc36_normalize(p) == acc36_normalize(t)
+                                   for p, t in zip(texts, vset.texts, strict=True)]))
+            acc_case = float(np.mean([p == t for p, t in zip(texts, vset.texts, strict=True)]))
+            record[f"{vset.name}/acc36"] = acc36
+            record[f"{vset.name}/acc_case"] = acc_case
+            scores.append(acc36)
+        score = float(np.mean(scores))
+        record["score"] = score
+        with (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+        self._tensorboard(record)
+        summary = "  ".join(f"{k}={v:.3f}" for k, v in record.items() if "/" in k)
+        tqdm.write(f"[step {self.step}] validation {summary}")
+        if score > self.best:
+            self.best = score
+            self.recognizer.save_weights(self.run_dir / "best.weights.h5")
+            (self.run_dir / "best.json").write_text(json.dumps({"step": self.step, "score": score}))
+        return record
+
+    def _tensorboard(self, record: dict[str, Any]) -> None:
+        import tensorflow as tf
+
+        if self.writer is None:
+            self.writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard" / "val"))
+        with self.writer.as_default():
+            for key, value in record.items():
+                if "/" in key or key == "score":
+                    tf.summary.scalar(key, value, step=self.step)
+            self.writer.flush()

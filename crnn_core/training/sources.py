@@ -1,0 +1,126 @@
+"""Training data as one indexed stream: a seeded mixture of synthetic words and real photos.
+
+Real training images are decoded once (they are few) and augmented on every draw, because a
+couple of thousand photos would otherwise be memorised within minutes on top of synthetic data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from crnn_core.charset import Charset
+from crnn_core.data.augment import Degradations, degrade
+from crnn_core.data.mixture import MixtureSampler
+from crnn_core.data.readers import LabeledSource, open_source
+from crnn_core.pipeline import SampleFn
+from crnn_core.preprocess import HEIGHT, to_gray_height
+from crnn_core.training.callbacks import ValidationSet
+from crnn_core.training.config import TrainConfig
+
+__all__ = ["TrainingSources", "augment_real", "build_training_sources", "load_validation_set"]
+
+log = logging.getLogger(__name__)
+SYNTHETIC = "synthetic"
+
+
+@dataclass
+class TrainingSources:
+    sample_fn: SampleFn
+    validation: list[ValidationSet] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def augment_real(image: Image.Image, rng: np.random.Generator, max_width: int) -> np.ndarray:
+    """Crop jitter, small rotation/shear, then photometric degradations; returns uint8 (32, W)."""
+    width, height = image.size
+    dx0, dx1 = (rng.uniform(-0.06, 0.06, 2) * width).astype(int)
+    dy0, dy1 = (rng.uniform(-0.08, 0.08, 2) * height).astype(int)
+    box = (dx0, dy0, width - dx1, height - dy1)
+    if box[2] - box[0] > 4 and box[3] - box[1] > 4:
+        image = image.crop(box)
+    if rng.random() < 0.5:
+        shear = rng.uniform(-0.2, 0.2)
+        image = image.transform(
+            image.size, Image.Transform.AFFINE, (1, shear, -shear * image.height / 2, 0, 1, 0),
+            resample=Image.Resampling.BILINEAR, fillcolor=int(np.median(np.asarray(image))),
+        )
+    if rng.random() < 0.4:
+        image = image.rotate(
+            rng.uniform(-4, 4), resample=Image.Resampling.BILINEAR, expand=False,
+            fillcolor=int(np.median(np.asarray(image))),
+        )
+    gray = to_gray_height(image, HEIGHT, max_width).astype(np.float32) / 255.0
+    if rng.random() < 0.3:
+        gray = 1.0 - gray
+    out = degrade(gray, rng, Degradations())
+    return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def load_validation_set(
+    source: LabeledSource, indices: Any, max_width: int, name: str | None = None
+) -> ValidationSet:
+    images, texts = [], []
+    for i in indices:
+        image, text = source.load(int(i))
+        images.append(to_gray_height(image, HEIGHT, max_width))
+        texts.append(text)
+    return ValidationSet(name or source.name, images, texts)
+
+
+def build_training_sources(config: TrainConfig, charset: Charset, max_width: int) -> TrainingSources:
+    """Sample function over the configured mixture, plus the validation sets (held-out + ``val``)."""
+    from crnn_core.data.synthetic import SyntheticWordGenerator
+
+    samplers: list[Callable[[int, int], tuple[np.ndarray, str]]] = []
+    sizes: list[int | None] = []
+    ratios: list[float] = []
+    validation: list[ValidationSet] = []
+    info: dict[str, Any] = {"sources": []}
+    for spec, ratio in config.data:
+        if spec == SYNTHETIC:
+            generator = SyntheticWordGenerator(charset, seed=config.seed, max_width=max_width)
+            samplers.append(lambda item, position, g=generator: g.sample(item))
+            sizes.append(None)
+            info["sources"].append({"name": SYNTHETIC, "ratio": ratio})
+        else:
+            source = open_source(spec, charset=charset)
+            source.skipped.log(log)
+            order = np.random.default_rng(config.seed).permutation(len(source))
+            held, kept = order[: config.holdout], order[config.holdout :]
+            if len(held):
+                validation.append(load_validation_set(source, held, max_width, f"{source.name}-heldout"))
+            images = [source.load(int(i)) for i in kept]
+            samplers.append(_real_sampler(images, config.seed, max_width))
+            sizes.append(len(images))
+            info["sources"].append({"name": source.name, "path": str(spec), "ratio": ratio,
+                                    "train": len(kept), "heldout": len(held),
+                                    "skipped": source.skipped.to_dict()})
+        ratios.append(ratio)
+    for spec in config.val:
+        source = open_source(spec)
+        indices = range(min(len(source), config.val_limit or len(source)))
+        validation.append(load_validation_set(source, indices, max_width))
+    mixture = MixtureSampler(sizes, ratios, seed=config.seed)
+
+    def sample(position: int) -> tuple[np.ndarray, str]:
+        source_index, item = mixture.draw(position)
+        return samplers[source_index](int(item), position)
+
+    return TrainingSources(sample, validation, info)
+
+
+def _real_sampler(
+    items: list[tuple[Image.Image, str]], seed: int, max_width: int
+) -> Callable[[int, int], tuple[np.ndarray, str]]:
+    def sample(item: int, position: int) -> tuple[np.ndarray, str]:
+        image, text = items[item]
+        rng = np.random.default_rng([seed, item, position])  # a fresh augmentation per draw
+        return augment_real(image, rng, max_width), text
+
+    return sample

@@ -1,0 +1,111 @@
+"""Build the model, the data stream and the callbacks, then run Keras' loop with checkpoints.
+
+Resuming is the default: a run directory with a checkpoint continues from it (at most one
+checkpoint interval of work is lost to ``kill -9``), and the sample stream continues at the index
+it had reached, so a resumed run does not re-see its first samples.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from crnn_core.charset import Charset
+from crnn_core.model import ModelConfig, build_crnn, count_params
+from crnn_core.losses import CTCTrainingModel
+from crnn_core.pipeline import make_training_dataset
+from crnn_core.training.callbacks import TqdmProgress, Validator
+from crnn_core.training.config import TrainConfig
+from crnn_core.training.sources import build_training_sources
+from crnn_core.training.strategy import make_strategy
+
+__all__ = ["completed_steps", "train"]
+
+log = logging.getLogger(__name__)
+
+
+def completed_steps(run_dir: Path, checkpoint_every: int) -> int:
+    """Steps already done by an interrupted run (0 for a new one), read from its checkpoint."""
+    meta = run_dir / "backup" / "training_metadata.json"
+    if not meta.exists():
+        return 0
+    return int(json.loads(meta.read_text())["epoch"]) * checkpoint_every
+
+
+def _learning_rate(config: TrainConfig) -> keras.optimizers.schedules.LearningRateSchedule:
+    warmup = min(config.warmup_steps, max(config.steps // 10, 1))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate * 0.05,
+        decay_steps=max(config.steps - warmup, 1),
+        alpha=config.min_learning_rate / config.learning_rate,
+        warmup_target=config.learning_rate,
+        warmup_steps=warmup,
+    )
+
+
+def train(config: TrainConfig) -> Path:
+    """Run (or resume) training; returns the run directory holding checkpoints and exports."""
+    strategy = make_strategy(config.strategy, config.cpu_devices)
+    run_dir = Path(config.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if config.steps % config.checkpoint_every or config.eval_every % config.checkpoint_every:
+        raise ValueError("steps and eval_every must be multiples of checkpoint_every.")
+    charset = Charset.preset(config.charset)
+    charset.save(run_dir / "charset.json")
+    model_config = ModelConfig.from_dict({"num_classes": charset.num_classes, **config.model})
+    (run_dir / "model_config.json").write_text(model_config.to_json(), "utf-8")
+    config.save(run_dir / "train_config.json")
+    keras.utils.set_random_seed(config.seed)
+
+    with strategy.scope():
+        recognizer = build_crnn(model_config)
+        if config.init_from:
+            from crnn_core.artifacts import load_model
+
+            source = load_model(config.init_from)
+            recognizer.set_weights(source.get_weights())
+            log.info("initialised weights from %s", config.init_from)
+        trainer = CTCTrainingModel(recognizer)
+        # Build variables now: BackupAndRestore restores into a built model.
+        trainer({"image": np.zeros((1, model_config.height, 64, 1), "float32"),
+                 "width": np.full((1,), 64, "int32")})
+        optimizer = keras.optimizers.AdamW(
+            _learning_rate(config), weight_decay=config.weight_decay, clipnorm=5.0
+        )
+        trainer.compile(optimizer=optimizer)
+
+    done = completed_steps(run_dir, config.checkpoint_every)
+    sources = build_training_sources(config, charset, model_config.max_width)
+    dataset = make_training_dataset(
+        sources.sample_fn,
+        charset,
+        config.batch_size,
+        model_config.max_width,
+        start_index=done * config.batch_size,
+    )
+    log.info("model %s: %d parameters; resuming at step %d", model_config.name,
+             count_params(recognizer), done)
+    callbacks: list[keras.callbacks.Callback] = [
+        keras.callbacks.BackupAndRestore(
+            str(run_dir / "backup"), save_freq="epoch", delete_checkpoint=False
+        ),
+        keras.callbacks.TensorBoard(
+            str(run_dir / "tensorboard"), update_freq=50, write_graph=False
+        ),
+        TqdmProgress(config.steps, done, run_dir / "train_log.jsonl"),
+        Validator(recognizer, charset, sources.validation, config.eval_every, done, run_dir),
+    ]
+    if done < config.steps:
+        trainer.fit(
+            dataset,
+            steps_per_epoch=config.checkpoint_every,
+            epochs=config.steps // config.checkpoint_every,
+            callbacks=callbacks,
+            verbose=0,
+        )
+    recognizer.save_weights(run_dir / "final.weights.h5")
+    return run_dir

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any
 
 import lmdb
 from PIL import Image
@@ -40,6 +41,8 @@ __all__ = [
 
 LABELS_FILE = "labels.tsv"
 LMDB_FILE = "data.mdb"
+_ENVIRONMENTS: dict[tuple[int, str], list[Any]] = {}  # (pid, data file) -> [env, open sources]
+_ENV_LOCK = threading.Lock()
 
 SKIP_REASONS: dict[str, str] = {
     "malformed_line": "no TAB between path and text, empty path, or LMDB label key missing",
@@ -100,8 +103,8 @@ class SkipReport:
         }
 
 
-
-class Sample(NamedTuple):
+@dataclass(frozen=True)
+class Sample:
     """One decoded entry; ``index`` is the position in the source, ``key`` its path or LMDB key."""
 
     index: int
@@ -153,14 +156,12 @@ class LabeledSource(ABC):
             image = load_image(self.image_source(i))
         except (ImageLoadError, OSError) as exc:
             self._record_bad(i, exc)
-            if isinstance(exc, ImageLoadError):
-                raise
             raise ImageLoadError(f"{self.name}: cannot read {self._keys[i]}: {exc}") from exc
         return image, self._texts[i]
 
-    def samples(self) -> Iterator[Sample]:
-        """Every decodable entry in index order; unreadable images are skipped and counted."""
-        for i in range(len(self)):
+    def samples(self, indices: Iterable[int] | None = None) -> Iterator[Sample]:
+        """Decodable entries (all, in order, by default); unreadable images are skipped, counted."""
+        for i in range(len(self)) if indices is None else indices:
             try:
                 image, text = self.load(i)
             except ImageLoadError:
@@ -178,11 +179,7 @@ class LabeledSource(ABC):
             keep = [i for i in range(len(self)) if i not in self._bad]
             self._keys = [self._keys[i] for i in keep]
             self._texts = [self._texts[i] for i in keep]
-            self._on_reindex(keep)
             self._bad = set()
-
-    def _on_reindex(self, keep: list[int]) -> None:
-        """Hook for subclasses holding per-entry data beyond keys and texts."""
 
     def _record_bad(self, i: int, exc: BaseException) -> None:
         if i not in self._bad:
@@ -231,7 +228,6 @@ class FolderSource(LabeledSource):
     ) -> tuple[list[str], list[str]]:
         keys: list[str] = []
         texts: list[str] = []
-        root = self.root.resolve()
         raw = raw.removeprefix(b"\xef\xbb\xbf")  # tolerate a UTF-8 BOM
         for number, line_bytes in enumerate(raw.split(b"\n"), start=1):
             line_bytes = line_bytes.rstrip(b"\r")
@@ -252,10 +248,11 @@ class FolderSource(LabeledSource):
             if reason:
                 report.add(reason, f"{where}: {rel} {text!r}")
                 continue
-            path = (root / rel).resolve()
-            if not path.is_relative_to(root):
-                report.add("unsafe_path", f"{where}: {rel} points outside {root}")
+            # Lexical check, so a symlinked images/ folder still works.
+            if Path(rel).is_absolute() or os.path.normpath(rel).split(os.sep)[0] == "..":
+                report.add("unsafe_path", f"{where}: {rel} points outside {self.root}")
                 continue
+            path = self.root / rel
             try:
                 size = path.stat().st_size
             except OSError:
@@ -284,45 +281,54 @@ class LmdbSource(LabeledSource):
         validate: bool = False,
     ) -> None:
         self.path = Path(path)
-        if not (self.path / LMDB_FILE).is_file() and not self.path.is_file():
+        data_file = self.path if self.path.is_file() else self.path / LMDB_FILE
+        if not data_file.is_file():
             raise FileNotFoundError(f"No LMDB at {self.path}: expected {self.path / LMDB_FILE}.")
-        self._env: lmdb.Environment | None = None
-        self._pid = -1
-        if name is None:
-            folder = self.path.parent if self.path.is_file() else self.path
-            name = folder.resolve().name
+        self._data_file = str(data_file.resolve())
+        self._env_key: tuple[int, str] | None = None
+        name = name or data_file.resolve().parent.name
         report = SkipReport(source=name)
-        keys, texts, self._ids = self._index(charset, max_length, report)
+        keys, texts = self._index(charset, max_length, report)
         super().__init__(name, keys, texts, report)
         if validate:
             self.validate()
 
     def _environment(self) -> lmdb.Environment:
-        """Open lazily and again after a fork: LMDB handles must not cross processes."""
-        if self._env is None or self._pid != os.getpid():
-            self._env = lmdb.open(
-                str(self.path),
-                subdir=not self.path.is_file(),
-                readonly=True,
-                lock=False,
-                readahead=False,
-                meminit=False,
-                max_readers=128,
-            )
-            self._pid = os.getpid()
-        return self._env
+        """The shared handle of this process (re-opened after a fork: handles must not cross)."""
+        key = (os.getpid(), self._data_file)
+        with _ENV_LOCK:
+            if self._env_key != key:
+                if key not in _ENVIRONMENTS:
+                    # lmdb refuses a second handle on one file per process, so sources share it.
+                    env = lmdb.open(
+                        self._data_file,
+                        subdir=False,
+                        readonly=True,
+                        lock=False,
+                        readahead=False,
+                        meminit=False,
+                        max_readers=128,
+                    )
+                    _ENVIRONMENTS[key] = [env, 0]
+                _ENVIRONMENTS[key][1] += 1
+                self._env_key = key
+            return _ENVIRONMENTS[key][0]
 
     def close(self) -> None:
-        if self._env is not None:
-            self._env.close()
-            self._env = None
+        """Release this source's handle; the file closes when no source of it remains open."""
+        with _ENV_LOCK:
+            key, self._env_key = self._env_key, None
+            if key is None or key not in _ENVIRONMENTS:
+                return
+            _ENVIRONMENTS[key][1] -= 1
+            if _ENVIRONMENTS[key][1] <= 0:
+                _ENVIRONMENTS.pop(key)[0].close()
 
     def _index(
         self, charset: Charset | None, max_length: int | None, report: SkipReport
-    ) -> tuple[list[str], list[str], list[int]]:
+    ) -> tuple[list[str], list[str]]:
         keys: list[str] = []
         texts: list[str] = []
-        ids: list[int] = []
         with self._environment().begin(write=False, buffers=True) as txn:
             raw_count = txn.get(b"num-samples")
             try:
@@ -358,11 +364,7 @@ class LmdbSource(LabeledSource):
                     continue
                 keys.append(image_key)
                 texts.append(text)
-                ids.append(idx)
-        return keys, texts, ids
-
-    def _on_reindex(self, keep: list[int]) -> None:
-        self._ids = [self._ids[i] for i in keep]
+        return keys, texts
 
     def image_source(self, i: int) -> bytes:
         with self._environment().begin(write=False) as txn:

@@ -1,6 +1,6 @@
 """Images/second of the synthetic generator on one core: default config vs the plain baseline.
 
-Usage: python bench/synth_speed.py [--count 2000] [--charset 94_full] [--sheet docs/synthetic_samples.png]
+Usage: python bench/synth_speed.py [--count 2000] [--charset 94_full] [--sheet PATH.png]
 ``--sheet`` also writes a contact sheet of 60 samples (for the README).
 """
 

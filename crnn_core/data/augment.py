@@ -22,7 +22,7 @@ __all__ = ["Degradations", "Geometry", "crop_quad", "degrade", "warp_columns"]
 
 @dataclass(frozen=True)
 class Geometry:
-    """Probabilities and ranges of the geometric jitter (angles in degrees, sizes in text heights)."""
+    """Probabilities and ranges of geometric jitter (angles in degrees, sizes in text heights)."""
 
     p_rotate: float = 0.5
     max_rotate_deg: float = 5.0
@@ -107,7 +107,7 @@ def _motion_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _lowres(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = img.shape
-    factor = float(rng.uniform(1.5, 3.5))
+    factor = float(rng.uniform(1.3, 2.8))
     small = (max(4, round(w / factor)), max(4, round(h / factor)))
     pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F")
     down = pil.resize(small, Image.Resampling.BOX)
@@ -143,9 +143,10 @@ def degrade(img: np.ndarray, rng: np.random.Generator, cfg: Degradations) -> np.
     """Camera-like degradations of a float32 ``(H, W)`` image in [0, 1]; returns a new array."""
     if rng.random() < cfg.p_shading:
         img = _shading(img, rng)
-    if rng.random() < cfg.p_lowres:
+    lowres = rng.random() < cfg.p_lowres
+    if lowres:
         img = _lowres(img, rng)
-    if rng.random() < cfg.p_blur:
+    if rng.random() < cfg.p_blur and not lowres:  # both at once blurs words beyond reading
         img = ndimage.gaussian_filter(img, float(rng.uniform(0.4, cfg.max_blur_sigma)))
     if rng.random() < cfg.p_motion_blur:
         img = _motion_blur(img, rng)

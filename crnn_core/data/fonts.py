@@ -18,15 +18,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import ImageFont
+import numpy as np
+from PIL import ImageDraw, ImageFont
 
 __all__ = [
     "DEFAULT_FONT",
     "FontFile",
     "discover_fonts",
+    "draw_word",
+    "family_weights",
     "font_dirs",
     "group_by_family",
+    "is_heavy",
     "load_font",
+    "style_weight",
+    "word_bbox",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,28 @@ SKIP_NAME_PARTS = (
     "initials",
     "hairline",
 )
+# Metric clones of the same typeface design (URW, TeX Gyre, Liberation, Croscore, FreeFont ship
+# several). Sampling weights each *design* once, so Helvetica is not drawn five times as often.
+DESIGN_OF_FAMILY: dict[str, str] = {
+    **dict.fromkeys(
+        ["Nimbus Sans", "TeX Gyre Heros", "Liberation Sans", "Arimo", "FreeSans"], "helvetica"
+    ),
+    **dict.fromkeys(
+        ["Nimbus Sans Narrow", "TeX Gyre Heros Cn", "Liberation Sans Narrow"], "narrow"
+    ),
+    **dict.fromkeys(
+        ["Nimbus Roman", "TeX Gyre Termes", "Liberation Serif", "Tinos", "FreeSerif"], "times"
+    ),
+    **dict.fromkeys(
+        ["Nimbus Mono PS", "TeX Gyre Cursor", "Liberation Mono", "Cousine", "FreeMono"], "courier"
+    ),
+    **dict.fromkeys(["P052", "TeX Gyre Pagella"], "palatino"),
+    **dict.fromkeys(["C059", "TeX Gyre Schola"], "century"),
+    **dict.fromkeys(["URW Bookman", "TeX Gyre Bonum"], "bookman"),
+    **dict.fromkeys(["URW Gothic", "TeX Gyre Adventor"], "avantgarde"),
+    **dict.fromkeys(["Z003", "TeX Gyre Chorus"], "chancery"),
+    **dict.fromkeys(["Hack", "DejaVu Sans Mono"], "dejavu-mono"),
+}
 REQUIRED_GLYPHS = string.digits + string.ascii_letters
 _CHECK_SIZE = 24
 _NOTDEF_PROBES = ("\U0010fffd", "\ue83a", "\uffff")
@@ -161,6 +189,67 @@ def group_by_family(fonts: Iterable[FontFile]) -> dict[str, list[FontFile]]:
     for f in fonts:
         families.setdefault(f.family, []).append(f)
     return dict(sorted(families.items()))
+
+
+_MONO_HINTS = ("mono", "code", "cursor", "hack", "inconsolata", "cousine")
+_HEAVY_STYLES = ("bold", "black", "heavy", "demi")
+
+
+def family_weights(families: Iterable[str]) -> dict[str, float]:
+    """Sampling weight per family: ``1 / (installed clones of its design)``, so each design
+    counts once, times 0.35 for monospace families (signs rarely use them)."""
+    names = list(families)
+    designs = [DESIGN_OF_FAMILY.get(f, f) for f in names]
+    weights = {}
+    for name, design in zip(names, designs, strict=True):
+        mono = 0.35 if any(h in name.lower() for h in _MONO_HINTS) else 1.0
+        weights[name] = mono / designs.count(design)
+    return weights
+
+
+def is_heavy(font: FontFile) -> bool:
+    return any(s in font.style.lower() for s in _HEAVY_STYLES)
+
+
+def style_weight(font: FontFile) -> float:
+    """Bold faces are common on signs, thin ones rare: weight within a family."""
+    if is_heavy(font):
+        return 1.5
+    return 0.5 if any(s in font.style.lower() for s in ("thin", "light")) else 1.0
+
+
+def draw_word(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    font: ImageFont.FreeTypeFont,
+    stroke: int = 0,
+    tracking: float = 0.0,
+) -> None:
+    """Draw ``text`` in white (255) at ``xy`` (left/ascender anchor); ``tracking`` (px) != 0
+    draws character by character with extra spacing (kerning is then lost, as on many signs)."""
+    if tracking == 0:
+        draw.text(xy, text, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
+        return
+    x, y = xy
+    for ch in text:
+        draw.text((x, y), ch, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
+        x += font.getlength(ch) + tracking
+
+
+def word_bbox(
+    text: str, font: ImageFont.FreeTypeFont, stroke: int = 0, tracking: float = 0.0
+) -> tuple[float, float, float, float]:
+    """Ink box ``(left, top, right, bottom)`` in px of what ``draw_word`` draws at (0, 0)."""
+    if tracking == 0:
+        return font.getbbox(text, stroke_width=stroke)
+    x, boxes = 0.0, []
+    for ch in text:
+        left, top, right, bottom = font.getbbox(ch, stroke_width=stroke)
+        boxes.append((x + left, top, x + right, bottom))
+        x += font.getlength(ch) + tracking
+    arr = np.array(boxes)
+    return arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max()
 
 
 _local = threading.local()

@@ -23,18 +23,28 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from crnn_core.charset import Charset
 from crnn_core.data.augment import Degradations, Geometry, crop_quad, degrade, warp_columns
 from crnn_core.data.backgrounds import make_background
-from crnn_core.data.fonts import DEFAULT_FONT, FontFile, discover_fonts, group_by_family, load_font
+from crnn_core.data.fonts import (
+    DEFAULT_FONT,
+    FontFile,
+    discover_fonts,
+    draw_word,
+    family_weights,
+    group_by_family,
+    is_heavy,
+    load_font,
+    style_weight,
+    word_bbox,
+)
 from crnn_core.data.words import WordSampler
 
 __all__ = ["SynthConfig", "SyntheticWordGenerator"]
 
 FONT_SIZES = (12, 14, 16, 18, 20, 22, 24, 27, 30, 33, 36, 40, 44, 48, 54, 60)
-_MONO_HINTS = ("mono", "code", "cursor", "hack", "inconsolata", "cousine")
 
 
 @dataclass(frozen=True)
@@ -42,9 +52,12 @@ class SynthConfig:
     """Probabilities of each rendering effect; ``SynthConfig.plain()`` turns all of them off."""
 
     max_squash: float = 0.5
-    p_invert: float = 0.35
-    p_low_contrast: float = 0.12
-    p_textured_background: bool = True
+    p_invert: float = 0.45
+    p_low_contrast: float = 0.1
+    backgrounds: bool = True
+    p_aspect: float = 0.35
+    aspect_range: tuple[float, float] = (0.7, 1.35)
+    p_fg_texture: float = 0.1
     p_bold: float = 0.3
     p_tracking: float = 0.2
     p_outline: float = 0.08
@@ -65,24 +78,10 @@ class SynthConfig:
             p_blur=0, p_motion_blur=0, p_lowres=0, p_noise=0, p_jpeg=0, p_gamma=0, p_shading=0
         )
         return cls(
-            p_invert=0, p_low_contrast=0, p_textured_background=False, p_bold=0, p_tracking=0,
-            p_outline=0, p_shadow=0, p_fragment=0, p_underline=0, p_fg_gradient=0,
+            p_invert=0, p_low_contrast=0, backgrounds=False, p_aspect=0, p_fg_texture=0, p_bold=0,
+            p_tracking=0, p_outline=0, p_shadow=0, p_fragment=0, p_underline=0, p_fg_gradient=0,
             p_loose_margins=0, scale_range=(1.0, 1.0), geometry=zero_geo, degradations=zero_deg,
         )  # fmt: skip
-
-
-def _family_weight(family: str, files: Sequence[FontFile]) -> float:
-    """Signs rarely use monospace type; keep such families but draw them less often."""
-    return 0.35 if any(h in family.lower() for h in _MONO_HINTS) else 1.0
-
-
-def _style_weight(font: FontFile) -> float:
-    style = font.style.lower()
-    if any(s in style for s in ("bold", "black", "heavy", "demi")):
-        return 1.5
-    if any(s in style for s in ("thin", "light")):
-        return 0.5
-    return 1.0
 
 
 def _ctc_min_width(text: str) -> int:
@@ -116,11 +115,11 @@ class SyntheticWordGenerator:
         found = list(fonts) if fonts is not None else discover_fonts()
         families = group_by_family(found or [DEFAULT_FONT])
         self.families = list(families.values())
-        weights = np.array([_family_weight(n, fs) for n, fs in families.items()], dtype=np.float64)
+        weights = np.array(list(family_weights(families).values()))
         self._family_cdf = np.cumsum(weights) / weights.sum()
         self._style_cdfs = []
         for fs in self.families:
-            w = np.cumsum([_style_weight(f) for f in fs])
+            w = np.cumsum([style_weight(f) for f in fs])
             self._style_cdfs.append(w / w[-1])
 
     # ----- public API ------------------------------------------------------------------------
@@ -159,37 +158,6 @@ class SyntheticWordGenerator:
         idx = int(np.searchsorted(self._style_cdfs[fam], rng.random(), side="right"))
         return files[min(idx, len(files) - 1)]
 
-    def _draw(
-        self,
-        draw: ImageDraw.ImageDraw,
-        xy: tuple[float, float],
-        text: str,
-        font: ImageFont.FreeTypeFont,
-        stroke: int,
-        tracking: float,
-    ) -> None:
-        if tracking == 0:
-            draw.text(xy, text, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
-            return
-        x, y = xy
-        for ch in text:
-            draw.text((x, y), ch, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
-            x += font.getlength(ch) + tracking
-
-    @staticmethod
-    def _bbox(
-        text: str, font: ImageFont.FreeTypeFont, stroke: int, tracking: float
-    ) -> tuple[float, float, float, float]:
-        if tracking == 0:
-            return font.getbbox(text, stroke_width=stroke)
-        x, boxes = 0.0, []
-        for ch in text:
-            left, top, right, bottom = font.getbbox(ch, stroke_width=stroke)
-            boxes.append((x + left, top, x + right, bottom))
-            x += font.getlength(ch) + tracking
-        arr = np.array(boxes)
-        return arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max()
-
     def _render(self, rng: np.random.Generator, text: str, force: bool) -> np.ndarray | None:
         cfg = self.config
         font_file = self._pick_font(rng)
@@ -204,14 +172,18 @@ class SyntheticWordGenerator:
         target = self.height * rng.uniform(*cfg.scale_range) / (1 + mt + mb)
         size = FONT_SIZES[int(np.abs(np.array(FONT_SIZES) - 32 * target / ref_h).argmin())]
         font = load_font(font_file, size)
-        stroke = int(rng.integers(1, max(2, size // 14) + 1)) if rng.random() < cfg.p_bold else 0
+        # faux bold; already-heavy faces get at most 1 px more or their counters fill in
+        max_stroke = 1 if is_heavy(font_file) else max(1, size // 14)
+        stroke = int(rng.integers(1, max_stroke + 1)) if rng.random() < cfg.p_bold else 0
         tracking = 0.0
         if rng.random() < cfg.p_tracking and len(text) > 1:
             tracking = size * float(rng.uniform(-0.04, 0.35))
         outline = (
-            int(rng.integers(1, max(2, size // 12) + 1)) if rng.random() < cfg.p_outline else 0
+            int(rng.integers(1, max(2, size // 20) + 1))
+            if rng.random() < cfg.p_outline and not stroke
+            else 0
         )
-        left, top, right, bottom = self._bbox(text, font, stroke + outline, tracking)
+        left, top, right, bottom = word_bbox(text, font, stroke + outline, tracking)
         th = max(bottom - top, 1.0)
         curve = 0.0
         if rng.random() < cfg.geometry.p_curve and len(text) > 3:
@@ -229,6 +201,8 @@ class SyntheticWordGenerator:
         # output width, CTC-safe minimum, squash limit
         hq = (np.hypot(*(quad[1] - quad[0])) + np.hypot(*(quad[2] - quad[3]))) / 2
         wq = (np.hypot(*(quad[3] - quad[0])) + np.hypot(*(quad[2] - quad[1]))) / 2
+        if rng.random() < cfg.p_aspect:  # condensed / extended type, like many sign faces
+            wq *= float(rng.uniform(*cfg.aspect_range))
         width = round(wq * self.height / hq)
         need = min(max(self.min_width, _ctc_min_width(text)), self.max_width)
         if width < need:
@@ -247,13 +221,13 @@ class SyntheticWordGenerator:
         origin = (-qx0, -qy0)
         mask_img = Image.new("L", (cw, ch), 0)
         draw = ImageDraw.Draw(mask_img)
-        self._draw(draw, origin, text, font, stroke, tracking)
+        draw_word(draw, origin, text, font, stroke, tracking)
         if fragment:
             other = self.words.sample(rng)
             fl, ft, _, fb = font.getbbox(other, stroke_width=stroke)
             fx = origin[0] + left + float(rng.uniform(-0.5, 0.5)) * (right - left) - fl
             fy = origin[1] + (top - gap - fb if frag_above else bottom + gap - ft)
-            self._draw(draw, (fx, fy), other, font, stroke, tracking)
+            draw_word(draw, (fx, fy), other, font, stroke, tracking)
         if rng.random() < cfg.p_underline:
             uy = origin[1] + bottom + float(rng.uniform(0.04, 0.15)) * th
             thick = max(1.0, 0.07 * th)
@@ -262,7 +236,7 @@ class SyntheticWordGenerator:
         outline_alpha = None
         if outline:
             out_img = Image.new("L", (cw, ch), 0)
-            self._draw(ImageDraw.Draw(out_img), origin, text, font, stroke + outline, tracking)
+            draw_word(ImageDraw.Draw(out_img), origin, text, font, stroke + outline, tracking)
             outline_alpha = np.asarray(out_img, dtype=np.float32) * (1.0 / 255.0)
         if curve:
             cx_text = origin[0] + (left + right) / 2
@@ -290,14 +264,14 @@ class SyntheticWordGenerator:
         """Blend text (and outline/shadow) over a background; float32 (H, W) in [0, 1]."""
         cfg = self.config
         low = rng.random() < cfg.p_low_contrast
-        contrast = float(rng.uniform(0.12, 0.3) if low else rng.uniform(0.35, 0.95))
+        contrast = float(rng.uniform(0.18, 0.3) if low else rng.uniform(0.3, 0.9))
         base = float(rng.uniform(0, 1 - contrast))
         if rng.random() < cfg.p_invert:
             bg_level, fg_level = base, base + contrast  # light text on dark
         else:
             fg_level, bg_level = base, base + contrast
         h, w = alpha.shape
-        if cfg.p_textured_background:
+        if cfg.backgrounds:
             img = make_background(rng, h, w, bg_level, spread=contrast * 0.4)
         else:
             img = np.full((h, w), bg_level, dtype=np.float32)
@@ -307,11 +281,14 @@ class SyntheticWordGenerator:
             shadow = np.roll(alpha, (int(dy), int(dx)), axis=(0, 1))
             shade = bg_level + (fg_level - bg_level) * float(rng.uniform(0.3, 0.7))
             img = img + (shade - img) * shadow
-        if outline is not None:
-            o_level = float(np.clip(bg_level + rng.uniform(-0.6, 0.6), 0, 1))
+        if outline is not None:  # keep the outline far from the fill so letters stay legible
+            o_level = fg_level - 0.5 if fg_level > 0.5 else fg_level + 0.5
+            o_level = float(np.clip(o_level + rng.uniform(-0.2, 0.2), 0, 1))
             img = img + (o_level - img) * outline
         fg: float | np.ndarray = fg_level
-        if rng.random() < cfg.p_fg_gradient:
+        if rng.random() < cfg.p_fg_texture and cfg.backgrounds:  # dirty / printed-on-photo text
+            fg = make_background(rng, h, w, fg_level, spread=contrast * 0.3)
+        elif rng.random() < cfg.p_fg_gradient:
             ramp = np.linspace(-1, 1, h if rng.random() < 0.6 else w, dtype=np.float32)
             ramp = ramp[:, None] if ramp.shape[0] == h else ramp[None, :]
             fg = fg_level + ramp * contrast * float(rng.uniform(0.1, 0.35))

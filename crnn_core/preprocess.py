@@ -57,7 +57,8 @@ def _open(source: bytes | str | Path | Image.Image) -> Image.Image:
     except ImageLoadError:
         raise
     except FileNotFoundError as exc:
-        raise ImageLoadError(f"No such image file: {source}.") from exc
+        name = source if isinstance(source, str | Path) else "<bytes>"
+        raise ImageLoadError(f"No such image file: {name}.") from exc
     except UnidentifiedImageError as exc:
         raise ImageLoadError(
             "This is not an image Pillow can read; upload a PNG, JPEG, BMP, WebP or TIFF."

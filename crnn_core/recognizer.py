@@ -129,7 +129,9 @@ class Recognizer:
                 Prediction(d.text, d.confidence, tuple(d.char_confidences), "greedy")
                 for d in greedy
             ]
-        beams = ctc.beam_search(padded, lengths, self.charset, beam_width=beam_width, top_k=top_k)
+        beams = ctc.beam_search(
+            padded, lengths, self.charset, beam_width=beam_width, top_k=min(top_k, beam_width)
+        )
         results = []
         for beam in beams:
             best = beam.best

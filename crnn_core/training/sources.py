@@ -89,7 +89,7 @@ def build_training_sources(config: TrainConfig, charset: Charset, max_width: int
             sizes.append(None)
             info["sources"].append({"name": SYNTHETIC, "ratio": ratio})
         else:
-            source = open_source(spec, charset=charset)
+            source = open_source(spec, charset=charset, validate=True)
             source.skipped.log(log)
             order = np.random.default_rng(config.seed).permutation(len(source))
             held, kept = order[: config.holdout], order[config.holdout :]

@@ -87,6 +87,8 @@ def train(config: TrainConfig) -> Path:
         model_config.max_width,
         start_index=done * config.batch_size,
     )
+    log.info("strategy %s with %d replicas", type(strategy).__name__,
+             strategy.num_replicas_in_sync)
     log.info("model %s: %d parameters; resuming at step %d", model_config.name,
              count_params(recognizer), done)
     callbacks: list[keras.callbacks.Callback] = [

@@ -1,0 +1,30 @@
+"""Shared fixtures: a tiny, randomly initialised model saved as an artifacts directory.
+
+Tests never read ../shared/data: everything they need is generated here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+TINY_MODEL = {"conv_channels": (8, 8, 16, 16, 16, 16), "lstm_units": 16, "max_width": 128}
+
+
+@pytest.fixture(scope="session")
+def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An artifacts dir (model.keras, charset.json, manifest.json) of an untrained tiny CRNN."""
+    from crnn_core.artifacts import save_artifacts
+    from crnn_core.charset import Charset
+    from crnn_core.model import ModelConfig, build_crnn
+
+    charset = Charset.preset("62_mixed-case")
+    config = ModelConfig(num_classes=charset.num_classes, **TINY_MODEL)  # type: ignore[arg-type]
+    model = build_crnn(config)
+    directory = tmp_path_factory.mktemp("artifacts")
+    save_artifacts(directory, model, charset, config, {"training": [{"command": "test fixture"}]})
+    return directory

@@ -1,0 +1,82 @@
+"""CLI smoke tests: predict, evaluate (table + JSON) and export on generated data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from crnn_core.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _word_folder(root: Path, words: list[str]) -> Path:
+    (root / "images").mkdir(parents=True)
+    lines = []
+    for i, word in enumerate(words):
+        image = Image.new("RGB", (20 + 12 * len(word), 32), "white")
+        ImageDraw.Draw(image).text((4, 8), word, fill="black")
+        image.save(root / "images" / f"{i}.png")
+        lines.append(f"images/{i}.png\t{word}")
+    lines.append("images/missing.png\tghost")
+    (root / "labels.tsv").write_text("\n".join(lines) + "\n", "utf-8")
+    return root
+
+
+def test_evaluate_prints_table_and_writes_json(tiny_artifacts: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    data = _word_folder(tmp_path / "words", ["cat", "Dog", "42"])
+    out = tmp_path / "report.json"
+    code = main(["evaluate", "--data", str(data), "--artifacts", str(tiny_artifacts),
+                 "--json", str(out), "--decoder", "beam", "--beam-width", "4"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "acc36" in printed and "words" in printed
+    report = json.loads(out.read_text())
+    assert report["decoder"] == "beam" and report["beam_width"] == 4
+    entry = report["datasets"]["words"]
+    assert entry["n"] == 3 and entry["skipped"] == 1
+    assert {"acc36", "acc_case", "one_minus_ned"} <= set(entry)
+
+
+def test_predict_subprocess_reports_bad_files(tiny_artifacts: Path, tmp_path: Path) -> None:
+    data = _word_folder(tmp_path / "words", ["hello"])
+    not_image = tmp_path / "notes.txt"
+    not_image.write_text("not an image")
+    result = subprocess.run(
+        [sys.executable, "-m", "crnn_core", "predict", str(data / "images" / "0.png"),
+         str(not_image), "--artifacts", str(tiny_artifacts)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False,
+    )
+    lines = result.stdout.strip().splitlines()
+    assert result.returncode == 1  # one input failed
+    assert lines[0].startswith(str(data / "images" / "0.png") + "\t")
+    assert float(lines[0].split("\t")[2]) >= 0.0
+    assert "ERROR" in lines[1] and "not an image" in lines[1]
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_artifacts_is_a_clear_error(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["predict", "x.png", "--artifacts", str(tmp_path / "none")])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_lexicon_decoding_returns_lexicon_words(tiny_artifacts: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    data = _word_folder(tmp_path / "words", ["hello", "world"])
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_text("apple\nbanana\ncherry\n")
+    code = main(["predict", str(data / "images" / "0.png"), str(data / "images" / "1.png"),
+                 "--artifacts", str(tiny_artifacts), "--lexicon", str(lexicon)])
+    assert code == 0
+    texts = [line.split("\t")[1] for line in capsys.readouterr().out.strip().splitlines()]
+    assert set(texts) <= {"apple", "banana", "cherry"}

@@ -1,0 +1,120 @@
+"""Learning really happens: a tiny CRNN fits a small synthetic set; runs resume after kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from crnn_core.charset import Charset
+from crnn_core.decode import greedy_decode
+from crnn_core.losses import CTCTrainingModel
+from crnn_core.model import ModelConfig, build_crnn
+from crnn_core.pipeline import make_training_dataset
+from crnn_core.recognizer import run_logits
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_JSON = json.dumps({"conv_channels": [8, 8, 16, 16, 16, 16], "lstm_units": 16, "max_width": 96})
+
+
+def _fixed_words(charset: Charset, count: int) -> list[tuple[np.ndarray, str]]:
+    from crnn_core.data.synthetic import SynthConfig, SyntheticWordGenerator
+
+    generator = SyntheticWordGenerator(charset, seed=3, max_width=128, config=SynthConfig.plain())
+    samples = []
+    index = 0
+    while len(samples) < count:
+        image, text = generator.sample(index)
+        index += 1
+        if 3 <= len(text) <= 6 and image.shape[1] <= 128:
+            samples.append((image, text))
+    return samples
+
+
+@pytest.mark.slow
+def test_tiny_crnn_fits_32_synthetic_words() -> None:
+    keras.utils.set_random_seed(0)
+    charset = Charset.preset("36_lowercase")
+    words = _fixed_words(charset, 32)
+    model = build_crnn(
+        ModelConfig(num_classes=charset.num_classes, conv_channels=(16, 32, 48, 48, 64, 64),
+                    lstm_units=48, max_width=128, dropout=0.0)
+    )
+    trainer = CTCTrainingModel(model)
+    trainer.compile(optimizer=keras.optimizers.Adam(3e-3))
+    dataset = make_training_dataset(lambda i: words[i % len(words)], charset, batch_size=16,
+                                    max_width=128)
+    history = trainer.fit(dataset, steps_per_epoch=50, epochs=8, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < 0.2 * losses[0], losses
+
+    logits = run_logits(model, [image for image, _ in words])
+    lengths = np.array([lg.shape[0] for lg in logits])
+    padded = np.zeros((len(logits), lengths.max(), charset.num_classes), np.float32)
+    for i, lg in enumerate(logits):
+        padded[i, : len(lg)] = lg
+    predicted = [d.text for d in greedy_decode(padded, lengths, charset)]
+    accuracy = np.mean([p == t for p, (_, t) in zip(predicted, words, strict=True)])
+    assert accuracy >= 0.9, list(zip(predicted, [t for _, t in words], strict=True))
+
+
+def _train_command(run_dir: Path, *extra: str) -> list[str]:
+    return [sys.executable, str(ROOT / "train.py"), "--run-dir", str(run_dir), "--batch-size", "8",
+            "--checkpoint-every", "5", "--eval-every", "5", "--charset", "36_lowercase",
+            "--model", TINY_JSON, *extra]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_loses_at_most_one_checkpoint(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    metadata = run_dir / "backup" / "training_metadata.json"
+    process = subprocess.Popen(_train_command(run_dir, "--steps", "2000"), env=_env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (metadata.exists() and _epochs(metadata) >= 2):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = _epochs(metadata) * 5
+    assert done_before >= 10, "no checkpoint was written within 2 minutes"
+
+    # Shorten the saved run so the resumed process finishes one interval after the checkpoint.
+    config = json.loads((run_dir / "train_config.json").read_text())
+    config["steps"] = done_before + 5
+    (run_dir / "train_config.json").write_text(json.dumps(config))
+    finished = subprocess.run([*_train_command(run_dir), "--resume"], env=_env(),
+                              capture_output=True, text=True, timeout=180, check=False)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert _epochs(metadata) * 5 == done_before + 5  # continued from the checkpoint, one more
+    assert (run_dir / "final.weights.h5").exists()
+
+
+def _epochs(metadata: Path) -> int:
+    try:
+        return int(json.loads(metadata.read_text())["epoch"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+@pytest.mark.slow
+def test_mirrored_strategy_on_two_logical_cpus(tmp_path: Path) -> None:
+    run_dir = tmp_path / "mirrored"
+    result = subprocess.run(
+        _train_command(run_dir, "--steps", "10", "--strategy", "mirrored", "--cpu-devices", "2"),
+        env=_env(), capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "MirroredStrategy with 2 replicas" in result.stderr
+    assert (run_dir / "final.weights.h5").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import string
 from itertools import pairwise
 from pathlib import Path
@@ -14,7 +15,10 @@ from crnn_core.data.fonts import (
     DEFAULT_FONT,
     FontFile,
     discover_fonts,
+    family_weights,
+    font_dirs,
     group_by_family,
+    ink_rows,
     load_font,
     renders_latin,
 )
@@ -139,6 +143,31 @@ def test_load_font_is_cached() -> None:
     assert load_font(DEFAULT_FONT, 20) is not load_font(DEFAULT_FONT, 24)
 
 
+def test_font_dirs_honours_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRNN_FONT_DIRS", f"{tmp_path}{os.pathsep}/no/such/dir")
+    dirs = font_dirs()
+    assert dirs[0] == tmp_path and Path("/no/such/dir") not in dirs
+
+
+def test_ink_rows_match_word_bbox() -> None:
+    for text in ("Hg", "ace", "Q2", "x"):
+        _, top, _, bottom = load_font(DEFAULT_FONT, 32).getbbox(text)
+        assert ink_rows(DEFAULT_FONT, text, 32) == (top, bottom)
+
+
+def test_family_weights_count_each_design_once() -> None:
+    weights = family_weights(["Arimo", "Liberation Sans", "Lato", "Hack"])
+    assert weights["Arimo"] == weights["Liberation Sans"] == 0.5  # Helvetica clones share
+    assert weights["Lato"] == 1.0 and weights["Hack"] < 0.5  # monospace drawn less often
+
+
+def test_rare_words_appear() -> None:
+    sampler = WordSampler(Charset.preset("36_lowercase"))
+    rng = np.random.default_rng(1)
+    words = [sampler.sample(rng) for _ in range(3000)]
+    assert len(set(words)) > 1500  # flattened frequencies: not just "the", "of", "and"
+
+
 def test_group_by_family() -> None:
     fonts = [FontFile("a.ttf", "A"), FontFile("b.ttf", "B", "Bold"), FontFile("c.ttf", "A", "Bold")]
     groups = group_by_family(fonts)
@@ -164,3 +193,11 @@ def test_sample_is_thread_safe(generator: SyntheticWordGenerator) -> None:
     for (img_a, text_a), (img_b, text_b) in zip(expected, got, strict=True):
         assert text_a == text_b
         np.testing.assert_array_equal(img_a, img_b)
+
+
+def test_texture_photos_load_without_download() -> None:
+    from crnn_core.data.backgrounds import texture_images
+
+    pytest.importorskip("sklearn", reason="scikit-learn ships the sample photos")
+    photos = texture_images()
+    assert len(photos) == 2 and all(p.mode == "L" and p.width > 300 for p in photos)

@@ -17,7 +17,14 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-__all__ = ["Degradations", "Geometry", "crop_quad", "degrade", "warp_columns"]
+__all__ = [
+    "Degradations",
+    "Geometry",
+    "crop_quad",
+    "degrade",
+    "perspective_coefficients",
+    "warp_masks",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class Geometry:
     max_corner_jitter: float = 0.2
     p_curve: float = 0.06
     max_curve: float = 0.18
+    p_elastic: float = 0.15
+    max_elastic: float = 0.04
 
 
 @dataclass(frozen=True)
@@ -85,17 +94,49 @@ def crop_quad(
     return quad
 
 
-def warp_columns(
-    mask: np.ndarray, amplitude: float, centre_x: float, half_width: float
-) -> np.ndarray:
-    """Bend a text mask along a parabola (mild curved text): column x moves down by
-    ``amplitude * ((x - centre_x) / half_width) ** 2`` pixels (negative: upwards)."""
-    h, w = mask.shape
-    xs = np.arange(w, dtype=np.float32)
-    shift = amplitude * ((xs - centre_x) / max(half_width, 1.0)) ** 2
-    rows = np.arange(h, dtype=np.float32)[:, None] - shift[None, :]
-    cols = np.broadcast_to(xs[None, :], (h, w))
-    return ndimage.map_coordinates(mask, [rows, cols], order=1, mode="constant", cval=0.0)
+def perspective_coefficients(quad: np.ndarray, width: int, height: int) -> tuple[float, ...]:
+    """Pillow ``PERSPECTIVE`` data mapping the output rectangle ``(width, height)`` onto the
+    source ``quad`` (4x2: UL, LL, LR, UR), i.e. what ``Transform.QUAD`` does."""
+    dst = np.array([[0, 0], [0, height], [width, height], [width, 0]], dtype=np.float64)
+    a = np.zeros((8, 8))
+    b = np.asarray(quad, dtype=np.float64).reshape(8)
+    for i, ((x, y), (u, v)) in enumerate(zip(dst, quad, strict=True)):
+        a[2 * i] = [x, y, 1, 0, 0, 0, -x * u, -y * u]
+        a[2 * i + 1] = [0, 0, 0, x, y, 1, -x * v, -y * v]
+    return tuple(float(c) for c in np.linalg.solve(a, b))
+
+
+def warp_masks(
+    masks: list[np.ndarray],
+    rng: np.random.Generator,
+    curve: float = 0.0,
+    centre_x: float = 0.0,
+    half_width: float = 1.0,
+    elastic: float = 0.0,
+) -> list[np.ndarray]:
+    """Bend text coverage masks (same shape) with one smooth displacement field.
+
+    ``curve`` (px): column x moves down by ``curve * ((x - centre_x) / half_width) ** 2``
+    (negative: upwards), i.e. mildly arched text. ``elastic`` (px): std of a smooth random
+    displacement (grid of ~8 px cells, bilinear), which wobbles strokes so the model sees more
+    glyph shapes than the installed fonts draw.
+    """
+    h, w = masks[0].shape
+    rows = np.broadcast_to(np.arange(h, dtype=np.float32)[:, None], (h, w))
+    cols = np.broadcast_to(np.arange(w, dtype=np.float32)[None, :], (h, w))
+    if curve:
+        xs = np.arange(w, dtype=np.float32)
+        rows = rows - curve * ((xs[None, :] - centre_x) / max(half_width, 1.0)) ** 2
+    if elastic:
+        grid = (max(2, h // 8 + 2), max(2, w // 8 + 2))
+        for axis in (0, 1):
+            coarse = rng.normal(0.0, elastic, size=grid).astype(np.float32)
+            field = np.asarray(
+                Image.fromarray(coarse, mode="F").resize((w, h), Image.Resampling.BILINEAR)
+            )
+            rows, cols = (rows + field, cols) if axis == 0 else (rows, cols + field)
+    coords = np.stack([rows, cols])
+    return [ndimage.map_coordinates(m, coords, order=1, mode="constant", cval=0.0) for m in masks]
 
 
 def _motion_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -29,6 +29,7 @@ __all__ = [
     "family_weights",
     "font_dirs",
     "group_by_family",
+    "ink_rows",
     "is_heavy",
     "load_font",
     "style_weight",
@@ -277,3 +278,19 @@ def load_font(font: FontFile, size: int) -> ImageFont.FreeTypeFont:
             loaded = default
         cache[key] = loaded
     return loaded
+
+
+def ink_rows(font: FontFile, text: str, size: int = 32) -> tuple[float, float]:
+    """Top and bottom ink row of ``text`` at ``size`` (origin at the ascender line), from a
+    per-thread cache of per-character boxes: a cheap estimate used to pick a font size."""
+    cache: dict[tuple[str, int, str], tuple[int, int]] | None = getattr(_local, "rows", None)
+    if cache is None:
+        cache = _local.rows = {}
+    top, bottom = float("inf"), float("-inf")
+    for ch in text:
+        rows = cache.get((font.path, size, ch))
+        if rows is None:
+            box = load_font(font, size).getbbox(ch)
+            rows = cache[(font.path, size, ch)] = (int(box[1]), int(box[3]))
+        top, bottom = min(top, rows[0]), max(bottom, rows[1])
+    return top, bottom

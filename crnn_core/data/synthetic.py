@@ -8,26 +8,37 @@ samples are reproducible, need no shared mutable state and can be drawn from sev
 
 Rendering is done directly in grayscale (float32 arrays, Pillow ``L``/``F`` images): the model
 only sees luminance, and one channel is ~3x cheaper than RGB. Colour variety is expressed as
-luminance variety: random text/background levels and contrast, ~35% light-on-dark.
+luminance variety (``backgrounds.compose``): random text/background levels and contrast,
+~45% light-on-dark.
 
 Width policy: ``W = round(crop_width * 32 / crop_height)``. Words too wide for ``max_width`` are
 squashed horizontally (down to ``max_squash``, CRNN tolerates that); beyond that another word is
 drawn. Crops narrower than ``min_width`` or than CTC needs (4 columns per frame, one frame per
 character plus one per repeated pair) get wider margins instead of being stretched.
+
+Labels stay exact: neighbouring text (another line above/below, the next word at a side) is only
+ever partly visible, at most ~40% of one glyph at the sides, as in tight real crops.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from crnn_core.charset import Charset
-from crnn_core.data.augment import Degradations, Geometry, crop_quad, degrade, warp_columns
-from crnn_core.data.backgrounds import make_background
+from crnn_core.data.augment import (
+    Degradations,
+    Geometry,
+    crop_quad,
+    degrade,
+    perspective_coefficients,
+    warp_masks,
+)
+from crnn_core.data.backgrounds import Appearance, compose
 from crnn_core.data.fonts import (
     DEFAULT_FONT,
     FontFile,
@@ -35,6 +46,7 @@ from crnn_core.data.fonts import (
     draw_word,
     family_weights,
     group_by_family,
+    ink_rows,
     is_heavy,
     load_font,
     style_weight,
@@ -44,7 +56,12 @@ from crnn_core.data.words import WordSampler
 
 __all__ = ["SynthConfig", "SyntheticWordGenerator"]
 
-FONT_SIZES = (12, 14, 16, 18, 20, 22, 24, 27, 30, 33, 36, 40, 44, 48, 54, 60)
+FONT_SIZES = np.array([12, 14, 16, 18, 20, 22, 24, 27, 30, 33, 36, 40, 44, 48, 54, 60])
+# maximum crop margins (left, top, right, bottom) in text heights; real crops are mostly tight
+TIGHT_MARGINS = np.array([0.15, 0.12, 0.15, 0.12])
+LOOSE_MARGINS = np.array([0.6, 0.4, 0.6, 0.4])
+Box = tuple[float, float, float, float]
+Neighbour = tuple[float, float, str]  # x, y of the draw origin (text coordinates), word
 
 
 @dataclass(frozen=True)
@@ -52,41 +69,46 @@ class SynthConfig:
     """Probabilities of each rendering effect; ``SynthConfig.plain()`` turns all of them off."""
 
     max_squash: float = 0.5
-    p_invert: float = 0.45
-    p_low_contrast: float = 0.1
-    backgrounds: bool = True
     p_aspect: float = 0.35
     aspect_range: tuple[float, float] = (0.7, 1.35)
-    p_fg_texture: float = 0.1
     p_bold: float = 0.3
     p_tracking: float = 0.2
     p_outline: float = 0.08
-    p_shadow: float = 0.08
     p_fragment: float = 0.15
+    p_side_fragment: float = 0.05
     p_underline: float = 0.04
-    p_fg_gradient: float = 0.15
     p_loose_margins: float = 0.25
-    scale_range: tuple[float, float] = (0.9, 1.7)
+    scale_range: tuple[float, float] = (0.85, 1.5)
+    appearance: Appearance = field(default_factory=Appearance)
     geometry: Geometry = field(default_factory=Geometry)
     degradations: Degradations = field(default_factory=Degradations)
 
     @classmethod
     def plain(cls) -> SynthConfig:
-        """Black-ish text on a flat background, no effects: the speed baseline."""
-        zero_geo = Geometry(p_rotate=0, p_shear=0, p_perspective=0, p_curve=0)
-        zero_deg = Degradations(
+        """Dark text on a flat light background, no effects: the speed baseline."""
+        look = Appearance(
+            p_invert=0, p_low_contrast=0, textured=False, p_shadow=0, p_fg_texture=0,
+            p_fg_gradient=0,
+        )  # fmt: skip
+        geo = Geometry(p_rotate=0, p_shear=0, p_perspective=0, p_curve=0, p_elastic=0)
+        deg = Degradations(
             p_blur=0, p_motion_blur=0, p_lowres=0, p_noise=0, p_jpeg=0, p_gamma=0, p_shading=0
         )
         return cls(
-            p_invert=0, p_low_contrast=0, backgrounds=False, p_aspect=0, p_fg_texture=0, p_bold=0,
-            p_tracking=0, p_outline=0, p_shadow=0, p_fragment=0, p_underline=0, p_fg_gradient=0,
-            p_loose_margins=0, scale_range=(1.0, 1.0), geometry=zero_geo, degradations=zero_deg,
+            p_aspect=0, p_bold=0, p_tracking=0, p_outline=0, p_fragment=0, p_side_fragment=0,
+            p_underline=0, p_loose_margins=0, scale_range=(1.0, 1.0), appearance=look,
+            geometry=geo, degradations=deg,
         )  # fmt: skip
 
 
 def _ctc_min_width(text: str) -> int:
     repeats = sum(a == b for a, b in pairwise(text))
     return 4 * (len(text) + repeats)
+
+
+def _glyph_width(font: ImageFont.FreeTypeFont, ch: str, stroke: int) -> float:
+    left, _, right, _ = font.getbbox(ch, stroke_width=stroke)
+    return max(float(right - left), 1.0)
 
 
 class SyntheticWordGenerator:
@@ -158,19 +180,72 @@ class SyntheticWordGenerator:
         idx = int(np.searchsorted(self._style_cdfs[fam], rng.random(), side="right"))
         return files[min(idx, len(files) - 1)]
 
+    def _neighbours(
+        self, rng: np.random.Generator, box: Box, font: ImageFont.FreeTypeFont, stroke: int,
+        tracking: float, margins: list[float],
+    ) -> tuple[list[Neighbour], int]:  # fmt: skip
+        """Plan partly visible neighbouring text and widen ``margins`` (px, l/t/r/b) to show it.
+        Returns the neighbours and the side (0 left, 2 right, -1 none) of a side neighbour."""
+        cfg, (left, top, right, bottom) = self.config, box
+        th, out, side = bottom - top, [], -1
+        if rng.random() < cfg.p_fragment:  # a line above or below, cut by the crop edge
+            other = self.words.sample(rng)
+            fl, ft, _, fb = font.getbbox(other, stroke_width=stroke)
+            gap = float(rng.uniform(0.08, 0.3)) * th
+            x = left + float(rng.uniform(-0.5, 0.5)) * (right - left) - fl
+            above = rng.random() < 0.5
+            out.append((x, top - gap - fb if above else bottom + gap - ft, other))
+            margins[1 if above else 3] = gap + float(rng.uniform(0.05, 0.25)) * th
+        if rng.random() < cfg.p_side_fragment:  # the next word, at most ~40% of a glyph shown
+            other = self.words.sample(rng)
+            gap = font.getlength(" ") * float(rng.uniform(0.7, 1.5)) + max(tracking, 0.0)
+            if rng.random() < 0.5:
+                ch = other[0]
+                x = right + gap - font.getbbox(ch, stroke_width=stroke)[0]
+                side = 2
+            else:
+                ch = other[-1]
+                x = left - gap - word_bbox(other, font, stroke, tracking)[2]
+                side = 0
+            out.append((x, 0.0, other))
+            margins[side] = gap + float(rng.uniform(0.1, 0.35)) * _glyph_width(font, ch, stroke)
+        return out, side
+
+    def _output_width(
+        self, rng: np.random.Generator, quad: np.ndarray, text: str, force: bool, keep_side: int
+    ) -> int | None:
+        """Final width (see width policy); None: word too long. Widens ``quad`` in place when
+        too narrow, away from side ``keep_side`` (0 left, 2 right, -1 both ways) so a
+        neighbouring word there is not revealed further."""
+        cfg = self.config
+        hq = (np.hypot(*(quad[1] - quad[0])) + np.hypot(*(quad[2] - quad[3]))) / 2
+        wq = (np.hypot(*(quad[3] - quad[0])) + np.hypot(*(quad[2] - quad[1]))) / 2
+        aspect = float(rng.uniform(*cfg.aspect_range)) if rng.random() < cfg.p_aspect else 1.0
+        width = round(wq * aspect * self.height / hq)  # aspect: condensed / extended type
+        need = min(max(self.min_width, _ctc_min_width(text)), self.max_width)
+        if width < need:
+            extra = wq * (need / max(width, 1) - 1)
+            if keep_side == -1:
+                quad[:, 0] += np.array([-0.5, -0.5, 0.5, 0.5]) * extra
+            else:
+                quad[[2, 3] if keep_side == 0 else [0, 1], 0] += extra if keep_side == 0 else -extra
+            width = need
+        if width > self.max_width:
+            if self.max_width / width < cfg.max_squash and not force:
+                return None
+            width = self.max_width
+        return int(width)
+
     def _render(self, rng: np.random.Generator, text: str, force: bool) -> np.ndarray | None:
         cfg = self.config
         font_file = self._pick_font(rng)
-        tight = rng.random() >= cfg.p_loose_margins
-        m_lr, m_tb = (0.15, 0.12) if tight else (0.6, 0.4)
-        ml, mr = rng.uniform(0, m_lr, size=2)
-        mt, mb = rng.uniform(0, m_tb, size=2)
-        # choose a font size so the crop is ~scale x 32 px tall before the final resize
-        ref = load_font(font_file, 32)
-        ref_box = ref.getbbox(text)
-        ref_h = max(ref_box[3] - ref_box[1], 4)
-        target = self.height * rng.uniform(*cfg.scale_range) / (1 + mt + mb)
-        size = FONT_SIZES[int(np.abs(np.array(FONT_SIZES) - 32 * target / ref_h).argmin())]
+        loose = rng.random() < cfg.p_loose_margins
+        fractions = rng.uniform(0, 1, size=4) * (LOOSE_MARGINS if loose else TIGHT_MARGINS)
+        # font size so that the crop is ~scale x height px tall before the final resize
+        ref_top, ref_bottom = ink_rows(font_file, text, 32)
+        ref_h = max(ref_bottom - ref_top, 4)
+        target = self.height * rng.uniform(*cfg.scale_range) / (1 + fractions[1] + fractions[3])
+        size = int(FONT_SIZES[np.abs(FONT_SIZES - 32 * target / ref_h).argmin()])
         font = load_font(font_file, size)
         # faux bold; already-heavy faces get at most 1 px more or their counters fill in
         max_stroke = 1 if is_heavy(font_file) else max(1, size // 14)
@@ -178,118 +253,58 @@ class SyntheticWordGenerator:
         tracking = 0.0
         if rng.random() < cfg.p_tracking and len(text) > 1:
             tracking = size * float(rng.uniform(-0.04, 0.35))
-        outline = (
-            int(rng.integers(1, max(2, size // 20) + 1))
-            if rng.random() < cfg.p_outline and not stroke
-            else 0
-        )
+        outline = 0
+        if rng.random() < cfg.p_outline and not stroke:
+            outline = int(rng.integers(1, max(2, size // 20) + 1))
         left, top, right, bottom = word_bbox(text, font, stroke + outline, tracking)
         th = max(bottom - top, 1.0)
-        curve = 0.0
+        curve = elastic = 0.0
         if rng.random() < cfg.geometry.p_curve and len(text) > 3:
             curve = float(rng.uniform(-1, 1)) * cfg.geometry.max_curve * th
             bottom, top = (bottom + curve, top) if curve > 0 else (bottom, top + curve)
-        fragment = rng.random() < cfg.p_fragment
-        frag_above = rng.random() < 0.5
-        gap = float(rng.uniform(0.08, 0.3)) * th
-        if fragment:
-            reveal = gap + float(rng.uniform(0.08, 0.35)) * th
-            mt, mb = (reveal / th, mb) if frag_above else (mt, reveal / th)
-        margins = (ml * th, mt * th, mr * th, mb * th)
-        quad = crop_quad(rng, (left, top, right, bottom), margins, cfg.geometry)
+        if rng.random() < cfg.geometry.p_elastic:
+            elastic = float(rng.uniform(0.3, 1.0)) * cfg.geometry.max_elastic * th
+        margins = [float(f) * th for f in fractions]
+        box = (left, top, right, bottom)
+        neighbours, side = self._neighbours(rng, box, font, stroke, tracking, margins)
+        ml, mt, mr, mb = margins
+        geometry = cfg.geometry
+        if side != -1:  # shear/perspective would widen the crop into the neighbouring word
+            geometry = replace(geometry, p_shear=0.0, p_perspective=0.0)
+        quad = crop_quad(rng, box, (ml, mt, mr, mb), geometry)
+        width = self._output_width(rng, quad, text, force, side)
+        if width is None:
+            return None
 
-        # output width, CTC-safe minimum, squash limit
-        hq = (np.hypot(*(quad[1] - quad[0])) + np.hypot(*(quad[2] - quad[3]))) / 2
-        wq = (np.hypot(*(quad[3] - quad[0])) + np.hypot(*(quad[2] - quad[1]))) / 2
-        if rng.random() < cfg.p_aspect:  # condensed / extended type, like many sign faces
-            wq *= float(rng.uniform(*cfg.aspect_range))
-        width = round(wq * self.height / hq)
-        need = min(max(self.min_width, _ctc_min_width(text)), self.max_width)
-        if width < need:
-            cx = quad[:, 0].mean()
-            quad[:, 0] = cx + (quad[:, 0] - cx) * (need / max(width, 1))
-            width = need
-        if width > self.max_width:
-            if self.max_width / width < cfg.max_squash and not force:
-                return None
-            width = self.max_width
-
-        # canvas = bounding box of the source quad; text drawn so its ink box sits in place
+        # canvas = bounding box of the source quad; text coordinates shifted by ``origin``
         qx0, qy0 = np.floor(quad.min(axis=0)) - 2
         qx1, qy1 = np.ceil(quad.max(axis=0)) + 2
-        cw, ch = int(qx1 - qx0), int(qy1 - qy0)
-        origin = (-qx0, -qy0)
-        mask_img = Image.new("L", (cw, ch), 0)
+        size_wh = (int(qx1 - qx0), int(qy1 - qy0))
+        ox, oy = -qx0, -qy0
+        mask_img = Image.new("L", size_wh, 0)
         draw = ImageDraw.Draw(mask_img)
-        draw_word(draw, origin, text, font, stroke, tracking)
-        if fragment:
-            other = self.words.sample(rng)
-            fl, ft, _, fb = font.getbbox(other, stroke_width=stroke)
-            fx = origin[0] + left + float(rng.uniform(-0.5, 0.5)) * (right - left) - fl
-            fy = origin[1] + (top - gap - fb if frag_above else bottom + gap - ft)
-            draw_word(draw, (fx, fy), other, font, stroke, tracking)
+        draw_word(draw, (ox, oy), text, font, stroke, tracking)
+        for x, y, other in neighbours:
+            draw_word(draw, (ox + x, oy + y), other, font, stroke, tracking)
         if rng.random() < cfg.p_underline:
-            uy = origin[1] + bottom + float(rng.uniform(0.04, 0.15)) * th
-            thick = max(1.0, 0.07 * th)
-            draw.rectangle((origin[0] + left, uy, origin[0] + right, uy + thick), fill=255)
-        alpha = np.asarray(mask_img, dtype=np.float32) * (1.0 / 255.0)
-        outline_alpha = None
+            uy = oy + bottom + float(rng.uniform(0.04, 0.15)) * th
+            draw.rectangle((ox + left, uy, ox + right, uy + max(1.0, 0.07 * th)), fill=255)
+        masks = [np.asarray(mask_img, dtype=np.float32) * (1.0 / 255.0)]
         if outline:
-            out_img = Image.new("L", (cw, ch), 0)
-            draw_word(ImageDraw.Draw(out_img), origin, text, font, stroke + outline, tracking)
-            outline_alpha = np.asarray(out_img, dtype=np.float32) * (1.0 / 255.0)
-        if curve:
-            cx_text = origin[0] + (left + right) / 2
-            half = (right - left) / 2
-            alpha = warp_columns(alpha, curve, cx_text, half)
-            if outline_alpha is not None:
-                outline_alpha = warp_columns(outline_alpha, curve, cx_text, half)
+            out_img = Image.new("L", size_wh, 0)
+            draw_word(ImageDraw.Draw(out_img), (ox, oy), text, font, stroke + outline, tracking)
+            masks.append(np.asarray(out_img, dtype=np.float32) * (1.0 / 255.0))
+        if curve or elastic:
+            centre, half = ox + (left + right) / 2, (right - left) / 2
+            masks = warp_masks(masks, rng, curve, centre, half, elastic)
 
-        canvas = self._compose(rng, alpha, outline_alpha, th)
-        src = Image.fromarray(canvas, mode="F")
-        quad_local = (quad - (qx0, qy0)).ravel().tolist()
-        out = src.transform(
+        canvas = compose(rng, masks[0], masks[1] if outline else None, th, cfg.appearance)
+        out = Image.fromarray(canvas, mode="F").transform(
             (width, self.height),
-            Image.Transform.QUAD,
-            quad_local,
+            Image.Transform.PERSPECTIVE,  # = QUAD, but ~5x faster on float images
+            perspective_coefficients(np.add(quad, [ox, oy]), width, self.height),
             Image.Resampling.BILINEAR,
-            fillcolor=float(canvas.mean()),
+            fillcolor=float(canvas[0, 0]),
         )
         img = degrade(np.asarray(out, dtype=np.float32), rng, cfg.degradations)
         return (img * 255.0 + 0.5).astype(np.uint8)
-
-    def _compose(
-        self, rng: np.random.Generator, alpha: np.ndarray, outline: np.ndarray | None, th: float
-    ) -> np.ndarray:
-        """Blend text (and outline/shadow) over a background; float32 (H, W) in [0, 1]."""
-        cfg = self.config
-        low = rng.random() < cfg.p_low_contrast
-        contrast = float(rng.uniform(0.18, 0.3) if low else rng.uniform(0.3, 0.9))
-        base = float(rng.uniform(0, 1 - contrast))
-        if rng.random() < cfg.p_invert:
-            bg_level, fg_level = base, base + contrast  # light text on dark
-        else:
-            fg_level, bg_level = base, base + contrast
-        h, w = alpha.shape
-        if cfg.backgrounds:
-            img = make_background(rng, h, w, bg_level, spread=contrast * 0.4)
-        else:
-            img = np.full((h, w), bg_level, dtype=np.float32)
-        img = img.astype(np.float32, copy=False)
-        if rng.random() < cfg.p_shadow:
-            dx, dy = (rng.uniform(0.03, 0.1, size=2) * th * rng.choice([-1, 1], size=2)).astype(int)
-            shadow = np.roll(alpha, (int(dy), int(dx)), axis=(0, 1))
-            shade = bg_level + (fg_level - bg_level) * float(rng.uniform(0.3, 0.7))
-            img = img + (shade - img) * shadow
-        if outline is not None:  # keep the outline far from the fill so letters stay legible
-            o_level = fg_level - 0.5 if fg_level > 0.5 else fg_level + 0.5
-            o_level = float(np.clip(o_level + rng.uniform(-0.2, 0.2), 0, 1))
-            img = img + (o_level - img) * outline
-        fg: float | np.ndarray = fg_level
-        if rng.random() < cfg.p_fg_texture and cfg.backgrounds:  # dirty / printed-on-photo text
-            fg = make_background(rng, h, w, fg_level, spread=contrast * 0.3)
-        elif rng.random() < cfg.p_fg_gradient:
-            ramp = np.linspace(-1, 1, h if rng.random() < 0.6 else w, dtype=np.float32)
-            ramp = ramp[:, None] if ramp.shape[0] == h else ramp[None, :]
-            fg = fg_level + ramp * contrast * float(rng.uniform(0.1, 0.35))
-        return np.clip(img + (fg - img) * alpha, 0.0, 1.0).astype(np.float32)

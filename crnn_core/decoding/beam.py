@@ -1,0 +1,228 @@
+"""CTC prefix beam search in log space (blank = class 0), compiled with numba.
+
+Each prefix keeps two scores: ``pb`` (its frames so far end in blank) and ``pnb`` (they end in its
+last character). Only ``pb`` may be extended by the same character again, which is why "ll" needs
+a blank between the two l's. Prefixes are nodes of a per-image trie, so two hypotheses that reach
+the same text always merge into one node.
+
+Per-frame candidate pruning: a new prefix ``p + c`` can only enter the top ``beam_width`` if fewer
+than ``beam_width`` other extensions of ``p`` beat it, so trying the ``beam_width + 1`` most
+probable characters of each frame gives the same beams as trying all of them. Extensions that
+land on a prefix already in the beam are always added, so their scores are not cut either.
+``prune_log_prob`` (drop characters below that per-frame log-prob) is faster but lossy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit  # type: ignore[import-untyped]
+
+from crnn_core.charset import Charset
+from crnn_core.decoding.common import BeamResult, Candidate, DecodedText, prepare_inputs
+from crnn_core.decoding.kernels import NEG_INF, alignment_confidences, logaddexp
+
+__all__ = ["beam_search"]
+
+_HASH_MULTIPLIER = np.uint64(11400714819323198485)  # 2**64 / golden ratio (Fibonacci hashing)
+
+
+@njit(cache=True)
+def _child(
+    table: np.ndarray,
+    owner: np.ndarray,
+    item: int,
+    hash_shift: np.uint64,
+    node_parent: np.ndarray,
+    node_char: np.ndarray,
+    n_nodes: int,
+    parent: int,
+    char: int,
+    key: int,
+) -> tuple[int, int]:
+    """Node id of ``parent + char`` (hash ``key``), created if new. Returns ``(node, n_nodes)``.
+
+    ``table[slot] = (key, node)`` is open addressing; a slot is empty unless ``owner[slot]`` is
+    the current item, so the table never needs clearing between images.
+    """
+    mask = owner.shape[0] - 1
+    slot = np.int64((np.uint64(key) * _HASH_MULTIPLIER) >> hash_shift)
+    while owner[slot] == item:
+        if table[slot, 0] == key:
+            return table[slot, 1], n_nodes
+        slot = (slot + 1) & mask
+    owner[slot] = item
+    table[slot, 0] = key
+    table[slot, 1] = n_nodes
+    node_parent[n_nodes] = parent
+    node_char[n_nodes] = char
+    return n_nodes, n_nodes + 1
+
+
+@njit(cache=True)
+def _prefix_beam_search(
+    logp: np.ndarray,
+    lengths: np.ndarray,
+    beam_width: int,
+    top_k: int,
+    prune_log_prob: float,
+    max_candidates: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns ``(labels (B, top_k, T), label_lengths (B, top_k), scores (B, top_k))``; unused
+    candidate rows (fewer hypotheses than ``top_k``) have score -inf."""
+    batch, frames, classes = logp.shape
+    max_nodes = 1 + frames * beam_width * max_candidates
+    table_size = 1
+    while table_size < 2 * max_nodes:
+        table_size *= 2
+    hash_shift = np.uint64(64 - int(np.log2(table_size)))
+    table = np.empty((table_size, 2), dtype=np.int64)
+    owner = np.full(table_size, -1, dtype=np.int64)
+    node_parent = np.empty(max_nodes, dtype=np.int64)
+    node_char = np.empty(max_nodes, dtype=np.int64)
+    new_pb = np.empty(max_nodes)
+    new_pnb = np.empty(max_nodes)
+    # Frame stamps (never repeat across images): new_pb/new_pnb are valid, node is in the beam.
+    touched_at = np.full(max_nodes, -1, dtype=np.int64)
+    beam_at = np.full(max_nodes, -1, dtype=np.int64)
+    beam_slot = np.empty(max_nodes, dtype=np.int64)
+    touched = np.empty(beam_width * (max_candidates + 1), dtype=np.int64)
+    totals = np.empty(touched.shape[0])
+    is_candidate = np.zeros(classes, dtype=np.bool_)
+    candidates = np.empty(classes, dtype=np.int64)
+    beam_node = np.empty(beam_width, dtype=np.int64)
+    beam_pb = np.empty(beam_width)
+    beam_pnb = np.empty(beam_width)
+    out_labels = np.zeros((batch, top_k, frames), dtype=np.int64)
+    out_lengths = np.zeros((batch, top_k), dtype=np.int64)
+    out_scores = np.full((batch, top_k), NEG_INF)
+    stamp = 0
+
+    for item in range(batch):
+        node_parent[0], node_char[0], n_nodes = -1, 0, 1  # node 0 = empty prefix
+        beam_node[0], beam_pb[0], beam_pnb[0], n_beams = 0, 0.0, NEG_INF, 1
+        for t in range(lengths[item]):
+            stamp += 1
+            lp = logp[item, t]
+            # Candidate characters of this frame: the best `max_candidates` above the threshold.
+            order = np.argsort(-lp[1:], kind="mergesort")[:max_candidates] + 1
+            n_cand = 0
+            is_candidate[:] = False
+            for c in order:
+                if lp[c] >= prune_log_prob:
+                    candidates[n_cand] = c
+                    is_candidate[c] = True
+                    n_cand += 1
+            for i in range(n_beams):
+                beam_at[beam_node[i]] = stamp
+                beam_slot[beam_node[i]] = i
+            n_touched = 0
+            for i in range(n_beams):
+                node, pb, pnb = beam_node[i], beam_pb[i], beam_pnb[i]
+                total = logaddexp(pb, pnb)
+                last = node_char[node]
+                if touched_at[node] != stamp:
+                    touched_at[node], new_pb[node], new_pnb[node] = stamp, NEG_INF, NEG_INF
+                    touched[n_touched] = node
+                    n_touched += 1
+                new_pb[node] = logaddexp(new_pb[node], total + lp[0])  # a blank frame
+                if last != 0:  # repeat the last character: same prefix
+                    new_pnb[node] = logaddexp(new_pnb[node], pnb + lp[last])
+                parent = node_parent[node]
+                if parent >= 0 and beam_at[parent] == stamp and not is_candidate[last]:
+                    # parent + last lands on this node; add it even though `last` was pruned.
+                    j = beam_slot[parent]
+                    if last == node_char[parent]:
+                        src = beam_pb[j]
+                    else:
+                        src = logaddexp(beam_pb[j], beam_pnb[j])
+                    new_pnb[node] = logaddexp(new_pnb[node], src + lp[last])
+                for k in range(n_cand):
+                    c = candidates[k]
+                    child, n_nodes = _child(
+                        table, owner, item, hash_shift, node_parent, node_char, n_nodes,
+                        node, c, node * classes + c,
+                    )  # fmt: skip
+                    if touched_at[child] != stamp:
+                        touched_at[child], new_pb[child], new_pnb[child] = stamp, NEG_INF, NEG_INF
+                        touched[n_touched] = child
+                        n_touched += 1
+                    src = pb if c == last else total
+                    new_pnb[child] = logaddexp(new_pnb[child], src + lp[c])
+            for k in range(n_touched):
+                totals[k] = logaddexp(new_pb[touched[k]], new_pnb[touched[k]])
+            keep = np.argsort(-totals[:n_touched], kind="mergesort")[:beam_width]
+            n_beams = keep.shape[0]
+            for i in range(n_beams):
+                node = touched[keep[i]]
+                beam_node[i], beam_pb[i], beam_pnb[i] = node, new_pb[node], new_pnb[node]
+
+        for i in range(n_beams):
+            totals[i] = logaddexp(beam_pb[i], beam_pnb[i])
+        order = np.argsort(-totals[:n_beams], kind="mergesort")[:top_k]
+        for rank in range(order.shape[0]):
+            node = beam_node[order[rank]]
+            out_scores[item, rank] = totals[order[rank]]
+            n = 0
+            walk = node
+            while walk > 0:
+                n += 1
+                walk = node_parent[walk]
+            out_lengths[item, rank] = n
+            for j in range(n - 1, -1, -1):
+                out_labels[item, rank, j] = node_char[node]
+                node = node_parent[node]
+    return out_labels, out_lengths, out_scores
+
+
+def beam_search(
+    logits: npt.ArrayLike,
+    lengths: npt.ArrayLike,
+    charset: Charset,
+    beam_width: int = 10,
+    top_k: int = 5,
+    prune_log_prob: float | None = None,
+    max_candidates: int | None = None,
+) -> list[BeamResult]:
+    """CTC prefix beam search; ``top_k`` texts per image with log-probabilities, best first.
+
+    logits: (batch, frames, classes) unnormalised; lengths: (batch,) valid frames.
+    ``max_candidates``: characters tried per frame; None means ``beam_width + 1``, which gives
+    the same result as trying all of them (see module docstring). ``prune_log_prob``: also skip
+    characters whose log-prob in a frame is below it (faster, may lose hypotheses); None = off.
+    With a beam wider than the number of distinct prefixes the scores are exact log P(text).
+    """
+    if beam_width < 1:
+        raise ValueError(f"beam_width must be >= 1; got {beam_width}.")
+    if not 1 <= top_k <= beam_width:
+        raise ValueError(f"top_k must be between 1 and beam_width ({beam_width}); got {top_k}.")
+    if max_candidates is not None and max_candidates < 1:
+        raise ValueError(
+            f"max_candidates must be >= 1 or None (= beam_width + 1); got {max_candidates}."
+        )
+    logp, lengths = prepare_inputs(logits, lengths, charset)
+    per_frame = min(beam_width + 1 if max_candidates is None else max_candidates, logp.shape[2] - 1)
+    threshold = -math.inf if prune_log_prob is None else float(prune_log_prob)
+    labels, label_lengths, scores = _prefix_beam_search(
+        logp, lengths, beam_width, top_k, threshold, per_frame
+    )
+    confidences = alignment_confidences(logp, lengths, labels[:, 0], label_lengths[:, 0])
+    results = []
+    for i in range(logp.shape[0]):
+        texts = [charset.decode(labels[i, k, : label_lengths[i, k]]) for k in range(top_k)]
+        candidates = tuple(
+            Candidate(texts[k], float(scores[i, k]))
+            for k in range(top_k)
+            if scores[i, k] > -math.inf
+        )
+        best_length = label_lengths[i, 0]
+        best = DecodedText(
+            text=texts[0],
+            indices=tuple(labels[i, 0, :best_length].tolist()),
+            log_prob=float(scores[i, 0]),
+            char_confidences=tuple(confidences[i, :best_length].tolist()),
+        )
+        results.append(BeamResult(candidates=candidates, best=best))
+    return results

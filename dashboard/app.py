@@ -1,0 +1,36 @@
+"""Entry point: ``streamlit run dashboard/app.py`` (model: ``$CRNN_ARTIFACTS`` or ``artifacts/``).
+
+Only sets up the page and the navigation; each page lives in ``dashboard/pages/``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
+    sys.path.insert(0, str(REPO_ROOT))
+
+import streamlit as st  # noqa: E402
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(page_title="CRNN OCR lab", page_icon=":material/text_fields:", layout="wide")
+navigation = st.navigation(
+    [
+        st.Page(
+            PAGES / "recognize.py",
+            title="Recognize",
+            icon=":material/document_scanner:",
+            default=True,
+        ),
+        st.Page(PAGES / "clusters.py", title="Clusters", icon=":material/scatter_plot:"),
+        st.Page(PAGES / "evaluation.py", title="Evaluation", icon=":material/fact_check:"),
+        st.Page(PAGES / "model.py", title="Model", icon=":material/memory:"),
+    ]
+)
+st.sidebar.caption("CRNN + CTC word recognizer · logits explored by clustering")
+navigation.run()

@@ -1,0 +1,182 @@
+"""Maps of the analysis frames: the UMAP scatter (WebGL), an upload placed on it, and the
+cluster × character contingency heatmap.
+
+Large scatter plots use ``go.Scattergl`` with numeric ``customdata`` only (no per-point strings),
+which plotly serialises as compact base64 arrays, so 100 000 frames stay fast in the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.components import PALETTE
+
+__all__ = ["contingency_figure", "placement_figure", "umap_figure"]
+
+
+def _discrete_scale(n: int, palette: Sequence[str] = PALETTE) -> list[list[Any]]:
+    """A stepped colorscale giving ``n`` consecutive integer codes one palette colour each
+    (use with ``cmin = first - 0.5``, ``cmax = last + 0.5``)."""
+    n = max(n, 1)
+    scale: list[list[Any]] = []
+    for i in range(n):
+        colour = palette[i % len(palette)]
+        scale += [[i / n, colour], [(i + 1) / n, colour]]
+    return scale
+
+
+def umap_figure(
+    frames: pd.DataFrame,
+    color_by: str,
+    correct: np.ndarray | None = None,
+    point_size: float = 3.0,
+) -> go.Figure:
+    """UMAP scatter (WebGL) of ``frames`` (columns ``x, y, image_id, t, cluster, char`` ...).
+
+    ``customdata[0]`` is each point's row label in the full frames table, used by selections.
+    ``color_by``: ``cluster``, ``char``, ``entropy`` or ``correct`` (then ``correct`` holds one
+    code per frame: 1 right, 0 wrong, -1 not scorable).
+    """
+    custom = np.column_stack(
+        [
+            frames.index.to_numpy(),
+            frames["image_id"].to_numpy(),
+            frames["t"].to_numpy(),
+            frames["cluster"].to_numpy() if "cluster" in frames else np.zeros(len(frames)),
+            frames["entropy"].to_numpy() if "entropy" in frames else np.zeros(len(frames)),
+        ]
+    ).astype(np.float64)
+    hover = (
+        "image %{customdata[1]:.0f} · frame %{customdata[2]:.0f}<br>cluster "
+        "%{customdata[3]:.0f} · entropy %{customdata[4]:.2f}"
+    )
+    fig = go.Figure()
+    if color_by == "char":
+        chars = frames["char"].astype(str).to_numpy()
+        for i, char in enumerate(sorted(np.unique(chars))):
+            mask = chars == char
+            fig.add_trace(
+                go.Scattergl(
+                    x=frames["x"].to_numpy()[mask],
+                    y=frames["y"].to_numpy()[mask],
+                    mode="markers",
+                    name=char,
+                    customdata=custom[mask],
+                    hovertemplate=f"<b>{char}</b> · {hover}<extra></extra>",
+                    marker={"size": point_size, "color": PALETTE[i % len(PALETTE)]},
+                )
+            )
+    else:
+        marker: dict[str, Any] = {"size": point_size}
+        if color_by == "cluster":
+            k = int(frames["cluster"].max()) + 1 if len(frames) else 1
+            marker |= {
+                "color": frames["cluster"].to_numpy(),
+                "colorscale": _discrete_scale(k),
+                "cmin": -0.5,
+                "cmax": k - 0.5,
+                "showscale": False,
+            }
+        elif color_by == "correct" and correct is not None:
+            marker |= {
+                "color": correct.astype(np.int8),
+                "cmin": -1.5,
+                "cmax": 1.5,
+                "colorscale": _discrete_scale(3, ["#bbbbbb", "#d62728", "#2ca02c"]),
+                "colorbar": {
+                    "title": "word",
+                    "tickvals": [-1, 0, 1],
+                    "ticktext": ["no truth", "wrong", "right"],
+                },
+            }
+        else:
+            marker |= {
+                "color": frames["entropy"].to_numpy(),
+                "colorscale": "Inferno",
+                "colorbar": {"title": "entropy"},
+            }
+        fig.add_trace(
+            go.Scattergl(
+                x=frames["x"].to_numpy(),
+                y=frames["y"].to_numpy(),
+                mode="markers",
+                marker=marker,
+                customdata=custom,
+                hovertemplate=hover + "<extra></extra>",
+                showlegend=False,
+            )
+        )
+    fig.update_layout(
+        height=600,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        dragmode="lasso",
+        xaxis={"title": "UMAP 1", "showgrid": False},
+        yaxis={"title": "UMAP 2", "showgrid": False},
+        legend={"itemsizing": "constant", "font": {"size": 10}},
+    )
+    return fig
+
+
+def placement_figure(
+    reference: pd.DataFrame, x: np.ndarray, y: np.ndarray, chars: Sequence[str]
+) -> go.Figure:
+    """The reference UMAP map in grey with an upload's frames on it, numbered by frame."""
+    fig = go.Figure(
+        go.Scattergl(
+            x=reference["x"].to_numpy(),
+            y=reference["y"].to_numpy(),
+            mode="markers",
+            marker={"size": 2, "color": "rgba(140,140,140,0.35)"},
+            hoverinfo="skip",
+            name="reference",
+        )
+    )
+    labels = [f"{t}:{c}" for t, c in enumerate(chars)]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers+text+lines",
+            text=labels,
+            textposition="top center",
+            marker={"size": 9, "color": np.arange(len(x)), "colorscale": "Turbo"},
+            line={"width": 1, "color": "rgba(0,0,0,0.3)"},
+            name="this image",
+            hovertemplate="frame %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False)
+    return fig
+
+
+def contingency_figure(table: pd.DataFrame, normalise: bool = True) -> go.Figure:
+    """Cluster × character counts (rows clusters), rows sorted by their dominant character."""
+    counts = table.to_numpy(dtype=np.float64)
+    order_cols = np.argsort(-counts.sum(axis=0), kind="stable")
+    counts = counts[:, order_cols]
+    order_rows = np.lexsort((-counts.max(axis=1), counts.argmax(axis=1)))
+    counts = counts[order_rows]
+    z = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalise else counts
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[str(c) for c in table.columns[order_cols]],
+            y=[f"c{r}" for r in table.index[order_rows]],
+            colorscale="Blues",
+            customdata=counts,
+            hovertemplate="cluster %{y} · char %{x}<br>share %{z:.2f} · %{customdata:.0f} frames"
+            "<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=max(400, 9 * len(order_rows)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"type": "category", "tickfont": {"size": 9}},
+        yaxis={"type": "category", "autorange": "reversed", "tickfont": {"size": 8}},
+    )
+    return fig

@@ -1,0 +1,146 @@
+"""Clusters: the UMAP map of per-frame logits, KMeans quality figures, selection, inspector,
+cluster × character contingency and confusable pairs, from a shipped analysis folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import crops, insights, ui
+from dashboard.analysis_view import summary_metric
+from dashboard.components import maps
+
+COLOUR_BY = {
+    "cluster": "KMeans cluster",
+    "char": "greedy character",
+    "entropy": "entropy",
+    "correct": "word correct (greedy, acc36)",
+}
+SCORES = [
+    ("silhouette", "all", "Silhouette · all"),
+    ("silhouette", "non_blank", "Silhouette · non-blank"),
+    ("purity", "all", "Purity · all"),
+    ("purity", "non_blank", "Purity · non-blank"),
+]
+
+
+def show_crops(pictures: list[tuple[np.ndarray, str]]) -> None:
+    if pictures:
+        st.image([c for c, _ in pictures], caption=[c for _, c in pictures], width=96)
+    else:
+        st.caption("No word images stored for these frames.")
+
+
+st.title("Logit clusters")
+analysis = ui.analysis_picker()
+if analysis is None:
+    st.stop()
+frames_all = analysis.frames
+
+cols = st.columns(6)
+cols[0].metric("Frames", f"{len(frames_all):,}")
+cols[1].metric("Clusters (K)", analysis.summary.get("k", len(analysis.clusters())))
+for col, (name, variant, label) in zip(cols[2:], SCORES, strict=True):
+    value = summary_metric(analysis.summary, name, variant)
+    col.metric(label, "—" if value is None else f"{value:.3f}")
+
+with st.sidebar:
+    st.subheader("Map")
+    options = [c for c in COLOUR_BY if c != "correct" or analysis.has_truth]
+    color_by: str = st.selectbox(
+        "Colour by", options, format_func=COLOUR_BY.__getitem__, key="colour"
+    )
+    hide_blank = st.checkbox(
+        "Hide blank frames",
+        value=True,
+        key="hide_blank",
+        help="Blank frames dominate CTC output and hide the structure.",
+    )
+    chars = st.multiselect("Characters", analysis.characters(), key="chars")
+    clusters = st.multiselect("Clusters", analysis.clusters(), key="clusters")
+    size = st.slider("Point size", 1.0, 8.0, 3.0, 0.5, key="size")
+
+selected = frames_all.iloc[0:0]
+if not analysis.has_umap:
+    st.warning("This analysis has no UMAP coordinates; only the tables are shown.")
+else:
+    shown = insights.filter_frames(frames_all, hide_blank, chars, clusters, mapped_only=True)
+    correct = insights.frame_correct(analysis) if color_by == "correct" else None
+    if correct is not None:
+        correct = correct[shown.index.to_numpy()]
+    mapped = int(frames_all["x"].notna().sum())
+    st.caption(
+        f"{len(shown):,} frames shown ({mapped:,} of {len(frames_all):,} are on the UMAP map) · "
+        "lasso or box-select points to see their image columns"
+    )
+    event = st.plotly_chart(
+        maps.umap_figure(shown, color_by, correct, size),
+        key="umap",
+        on_select="rerun",
+        selection_mode=("lasso", "box"),
+        config={"displaylogo": False},
+    )
+    points = event.selection.points if event and event.selection else []
+    rows = [int(p["customdata"][0]) for p in points if p.get("customdata") is not None]
+    selected = frames_all.loc[frames_all.index.intersection(rows)]
+
+if len(selected):
+    st.subheader(f"Selection · {len(selected):,} frames")
+    left, right = st.columns([2, 3])
+    with left:
+        st.bar_chart(
+            selected["char"].astype(str).value_counts().head(15), horizontal=True, height=260
+        )
+        words = analysis.words_of(selected["image_id"].to_numpy())
+        keep = [c for c in ("image_id", "source", "truth", "greedy", "beam") if c in words]
+        st.dataframe(words[keep].head(200), hide_index=True, height=240)
+    with right:
+        show_crops(crops.frame_crops(analysis, selected))
+
+st.subheader("Cluster inspector")
+cluster_ids = analysis.clusters()
+if cluster_ids:
+    left, right = st.columns([2, 3])
+    with left:
+        cluster = st.selectbox("Cluster", cluster_ids, key="inspect")
+        size_c, purity, top = insights.cluster_profile(frames_all, cluster)
+        matched = analysis.cluster_row(cluster).get("matched_char")
+        matched = "—" if matched is None or pd.isna(matched) else str(matched)
+        a, b, c = st.columns(3)
+        a.metric("Frames in cluster", f"{size_c:,}")
+        b.metric("Purity", "—" if np.isnan(purity) else f"{purity:.1%}")
+        c.metric("Matched char", matched, help="Hungarian assignment of clusters to characters")
+        st.dataframe(
+            top,
+            hide_index=True,
+            column_config={
+                "share": st.column_config.ProgressColumn(
+                    "share", min_value=0.0, max_value=1.0, format="percent"
+                )
+            },
+        )
+    with right:
+        members = frames_all[frames_all["cluster"] == cluster]
+        sample = members.sample(min(12, len(members)), random_state=0)
+        show_crops(crops.frame_crops(analysis, sample, limit=12))
+
+table = insights.contingency(analysis)
+if table is not None:
+    st.subheader("Cluster × character")
+    normalise = st.toggle("Share of each cluster (rows sum to 1)", value=True, key="normalise")
+    st.plotly_chart(maps.contingency_figure(table, normalise), key="contingency")
+
+st.subheader("Confusable pairs")
+pairs = analysis.pairs
+if pairs is None or pairs.empty:
+    st.caption("The analysis lists no confusable pairs.")
+else:
+    st.dataframe(pairs, hide_index=True, height=300)
+    examples = analysis.pair_examples
+    if examples is not None and not examples.empty and "rank" in pairs:
+        labels = {int(r): f"{a} / {b}" for r, a, b in pairs[["rank", "char_a", "char_b"]].values}
+        rank = st.selectbox("Examples of", list(labels), format_func=labels.__getitem__, key="pair")
+        chosen = examples[(examples["rank"] == rank) & (examples["t"] >= 0)]
+        found = frames_all.merge(chosen[["image_id", "t", "kind"]], on=["image_id", "t"])
+        show_crops(crops.frame_crops(analysis, found, limit=12))

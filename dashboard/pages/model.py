@@ -1,0 +1,88 @@
+"""Model: what is shipped in the artifacts directory and how it was made (the manifest)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from crnn_core.artifacts import ArtifactError
+from dashboard import services, ui
+from dashboard.components import curves
+
+st.title("Model")
+try:
+    manifest = services.get_manifest()
+except ArtifactError as exc:
+    ui.artifact_error_page(exc)
+
+model = manifest.get("model", {})
+charset = manifest.get("charset", {})
+training = manifest.get("training", []) or []
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Parameters", f"{model.get('parameters', 0):,}")
+c2.metric("Classes", model.get("num_classes", "?"), help="characters + the CTC blank (index 0)")
+c3.metric(
+    "Input",
+    f"{manifest.get('input', {}).get('height', '?')} px high",
+    f"width ≤ {model.get('max_width', '?')} px",
+    delta_color="off",
+)
+c4.metric("Created", str(manifest.get("created", "?"))[:10])
+
+st.subheader("Learning curve")
+figure = curves.learning_curve_figure(training)
+if figure is None:
+    st.caption("The manifest has no validation curve.")
+else:
+    st.plotly_chart(figure, key="curve")
+
+st.subheader("Metrics")
+metrics = manifest.get("metrics")
+if isinstance(metrics, dict) and isinstance(metrics.get("datasets"), dict):
+    st.caption(f"decoder: {metrics.get('decoder', '?')}")
+    st.dataframe(pd.DataFrame.from_dict(metrics["datasets"], orient="index"))
+elif metrics:
+    st.json(metrics, expanded=False)
+else:
+    st.caption("No evaluation recorded in the manifest.")
+
+st.subheader("Charset")
+characters = charset.get("characters", "")
+st.markdown(
+    f"**{charset.get('name', 'custom')}** · {len(characters)} characters · blank = class "
+    f"{charset.get('blank_index', 0)}"
+)
+st.code(characters, language=None)
+
+st.subheader("Architecture")
+st.dataframe(
+    pd.DataFrame({"setting": list(model), "value": [json.dumps(v) for v in model.values()]}),
+    hide_index=True,
+)
+
+st.subheader("Training")
+if not training:
+    st.caption("No training record in the manifest.")
+for stage, entry in enumerate(training, start=1):
+    config = entry.get("config", {}) or {}
+    st.markdown(f"**Stage {stage}** · weights: `{entry.get('weights', '?')}`")
+    st.code(entry.get("command", "(command not recorded)"), language="bash")
+    if config:
+        if config.get("data"):
+            data = pd.DataFrame(config["data"])
+            if data.shape[1] == 2:
+                data.columns = ["source", "ratio"]
+            st.dataframe(data, hide_index=True)
+        with st.expander("Full training configuration"):
+            st.json(config)
+
+st.subheader("Files")
+files = manifest.get("files", {})
+st.dataframe(pd.DataFrame({"file": list(files), "sha256": list(files.values())}), hide_index=True)
+st.caption(
+    f"Artifacts directory: `{services.artifacts_dir()}` · software: "
+    + ", ".join(f"{k} {v}" for k, v in manifest.get("software", {}).items())
+)

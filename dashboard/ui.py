@@ -1,0 +1,96 @@
+"""Small Streamlit building blocks shared by the pages: error pages, pickers, coloured text."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import streamlit as st
+
+from crnn_core.artifacts import REGENERATE_HINT, ArtifactError
+from crnn_core.recognizer import Recognizer
+from dashboard import services
+from dashboard.analysis_view import AnalysisView
+
+__all__ = [
+    "analysis_picker",
+    "artifact_error_page",
+    "confidence_html",
+    "require_recognizer",
+]
+
+EXPORT_COMMAND = "python -m crnn_core export --run-dir runs/NAME --out artifacts"
+
+
+def artifact_error_page(exc: Exception) -> NoReturn:
+    """Explain why the model cannot be loaded and the command that fixes it, then stop the page."""
+    st.error(f"The model could not be loaded.\n\n{exc}", icon=":material/error:")
+    st.markdown(
+        f"**How to fix it.** The shipped files live in `{services.artifacts_dir()}` "
+        f"(set `{services.ARTIFACTS_ENV}` to use another folder). Restore them with:"
+    )
+    st.code("git checkout -- artifacts/", language="bash")
+    st.markdown("or, from a training run, regenerate them with:")
+    st.code(EXPORT_COMMAND, language="bash")
+    st.caption(REGENERATE_HINT)
+    st.stop()
+
+
+def require_recognizer() -> Recognizer:
+    """The loaded recognizer, or the artifact error page (which stops the script)."""
+    try:
+        return services.get_recognizer()
+    except ArtifactError as exc:
+        artifact_error_page(exc)
+
+
+def confidence_colour(confidence: float) -> str:
+    """Red (0) → amber → green (1), as an ``rgb(...)`` background for one character."""
+    c = min(max(confidence, 0.0), 1.0)
+    red = int(220 if c < 0.5 else 220 - (c - 0.5) * 2 * 170)
+    green = int(60 + c * 2 * 130 if c < 0.5 else 190)
+    return f"rgb({red},{green},70)"
+
+
+def confidence_html(text: str, confidences: Sequence[float]) -> str:
+    """The text as large monospace characters, each on a background coloured by confidence."""
+    if not text:
+        return "<div style='font-size:1.6rem;color:#888'>(empty: the model saw no characters)</div>"
+    spans = []
+    for char, conf in zip(text, confidences, strict=False):
+        spans.append(
+            f"<span title='{conf:.1%}' style='background:{confidence_colour(conf)};color:#fff;"
+            "padding:0.1em 0.18em;margin:0 1px;border-radius:4px;font-family:monospace'>"
+            f"{html.escape(char)}</span>"
+        )
+    return (
+        "<div class='prediction' style='font-size:2.2rem;line-height:1.6' data-testid="
+        f"'prediction-text' data-text='{html.escape(text, quote=True)}'>{''.join(spans)}</div>"
+    )
+
+
+def analysis_picker(sidebar: bool = True) -> AnalysisView | None:
+    """Pick one of the analysis folders under the artifacts directory; ``None`` (with a note) if
+    there is none or it cannot be loaded."""
+    found = services.analysis_dirs()
+    if not found:
+        try:
+            services.get_analysis()
+        except services.AnalysisUnavailable as exc:
+            st.info(str(exc), icon=":material/info:")
+        return None
+    root = services.artifacts_dir()
+    place = st.sidebar if sidebar else st
+    choice = place.selectbox(
+        "Analysis folder",
+        found,
+        format_func=lambda p: str(Path(p).relative_to(root)) if Path(p) != root else ".",
+        key="analysis_dir",
+    )
+    try:
+        return services.get_analysis(Path(choice))
+    except services.AnalysisUnavailable as exc:
+        st.info(str(exc), icon=":material/info:")
+        return None

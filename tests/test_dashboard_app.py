@@ -1,0 +1,233 @@
+"""Every dashboard page rendered with Streamlit's AppTest on a tiny model made here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from dashboard_support import (
+    FakeAnalysis,
+    bad_uploads,
+    fake_analysis_api,
+    make_tiny_artifacts,
+    word_png,
+)
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
+
+
+@pytest.fixture()
+def app(artifacts: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("CRNN_ARTIFACTS", str(artifacts))
+    return AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+
+
+@pytest.fixture()
+def with_analysis(artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAnalysis:
+    """An artifacts copy with an ``analysis/summary.json`` and a fake analysis API behind it."""
+    from dashboard import services
+
+    root = tmp_path / "artifacts"
+    shutil.copytree(artifacts, root)
+    (root / "analysis").mkdir()
+    analysis = FakeAnalysis()
+    (root / "analysis" / "summary.json").write_text(json.dumps(analysis.summary))
+    monkeypatch.setenv("CRNN_ARTIFACTS", str(root))
+    monkeypatch.setattr(services, "_analysis_api", lambda: fake_analysis_api(analysis))
+    return analysis
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join(str(m.value) for m in [*at.markdown, *at.caption])
+
+
+def _no_trouble(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_recognize_page_renders_its_widgets(app: AppTest) -> None:
+    _no_trouble(app)
+    assert app.title[0].value == "Recognize a word"
+    assert len(app.file_uploader) == 1 and app.file_uploader[0].accept_multiple_files
+    assert {"png", "jpg", "bmp", "webp", "tiff"} <= set(app.file_uploader[0].allowed_type) | {
+        t.lstrip(".") for t in app.file_uploader[0].allowed_type
+    }
+    assert app.radio(key="decoder").options == ["Greedy (best path)", "Beam search"]
+    assert app.slider(key="beam_width").disabled  # only active with beam search
+    assert app.text_area(key="lexicon") is not None
+    assert len(app.button_group) >= 1  # the sample picker
+
+
+def test_upload_shows_the_recognizers_prediction(app: AppTest, artifacts: Path) -> None:
+    from crnn_core.artifacts import load_recognizer
+
+    data = word_png()
+    expected = load_recognizer(artifacts).predict([data])[0]
+    app.file_uploader[0].set_value(("word.png", data, "image/png")).run()
+    _no_trouble(app)
+    assert not app.error
+    html = " ".join(m.value for m in app.markdown if "prediction" in m.value)
+    assert f"data-text='{expected.text}'" in html
+    assert "decoder: **greedy**" in _texts(app)
+    assert app.metric[0].value == f"{expected.confidence:.1%}"
+    assert len(app.get("download_button")) == 2
+
+
+def test_beam_toggle_changes_the_decoder(app: AppTest, artifacts: Path) -> None:
+    from crnn_core.artifacts import load_recognizer
+
+    data = word_png()
+    expected = load_recognizer(artifacts).predict([data], decoder="beam", beam_width=7, top_k=3)[0]
+    app.file_uploader[0].set_value(("word.png", data, "image/png")).run()
+    tables_greedy = len(app.dataframe)
+    app.radio(key="decoder").set_value("beam").run()
+    app.slider(key="beam_width").set_value(7).run()
+    app.slider(key="top_k").set_value(3).run()
+    _no_trouble(app)
+    assert "decoder: **beam** (beam width 7)" in _texts(app)
+    assert not app.slider(key="beam_width").disabled
+    assert len(app.dataframe) == tables_greedy + 1  # the top-k candidates table
+    candidates = app.dataframe[0].value
+    assert list(candidates["text"]) == [c[0] for c in expected.candidates]
+
+
+def test_lexicon_overrides_the_decoder(app: AppTest) -> None:
+    app.file_uploader[0].set_value(("word.png", word_png(), "image/png")).run()
+    app.text_area(key="lexicon").input("alpha beta\ngamma").run()
+    _no_trouble(app)
+    html = " ".join(m.value for m in app.markdown if "prediction" in m.value)
+    assert any(f"data-text='{w}'" in html for w in ("alpha", "beta", "gamma"))
+    assert "lexicon of 3 words" in _texts(app)
+
+
+def test_bad_uploads_show_errors_and_the_good_file_still_works(app: AppTest) -> None:
+    files = [(name, data, "image/png") for name, data in bad_uploads().items()]
+    files.append(("good.png", word_png(), "image/png"))
+    app.file_uploader[0].set_value(files).run()
+    _no_trouble(app)
+    errors = [e.value for e in app.error]
+    assert len(errors) == len(files) - 1
+    for name in bad_uploads():
+        assert any(name in e for e in errors)
+    assert any("not an image" in e for e in errors)
+    assert any("1×1" in e for e in errors)
+    assert any("prediction" in m.value for m in app.markdown)
+
+
+def test_sample_picker_produces_a_prediction(app: AppTest) -> None:
+    picker = app.button_group[0]
+    picker.set_value(picker.options[0]).run()
+    _no_trouble(app)
+    assert any("prediction" in m.value for m in app.markdown)
+    assert "sample 1" in _texts(app)
+
+
+def test_missing_artifacts_explain_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRNN_ARTIFACTS", str(tmp_path / "nowhere"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _no_trouble(at)
+    assert "could not be loaded" in at.error[0].value
+    assert any("export" in c.value for c in at.code)
+
+
+def test_corrupt_model_file_explains_the_fix(
+    artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(artifacts, broken)
+    (broken / "model.keras").write_bytes(b"garbage")
+    monkeypatch.setenv("CRNN_ARTIFACTS", str(broken))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _no_trouble(at)
+    assert "corrupt" in at.error[0].value
+    at.switch_page("pages/model.py").run()
+    _no_trouble(at)  # the manifest still reads, so the Model page still works
+
+
+@pytest.mark.parametrize("page", ["pages/clusters.py", "pages/evaluation.py"])
+def test_analysis_pages_degrade_without_an_analysis(app: AppTest, page: str) -> None:
+    app.switch_page(page).run()
+    _no_trouble(app)
+    assert any("analyze" in i.value for i in app.info)
+
+
+def test_clusters_page_with_an_analysis(with_analysis: FakeAnalysis) -> None:
+    frames = with_analysis.frames
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/clusters.py").run()
+    _no_trouble(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Silhouette · all"] == "0.410"
+    assert metrics["Purity · non-blank"] == "0.880"
+    assert metrics["Frames"] == f"{len(frames):,}"
+    assert at.selectbox(key="colour").options == [
+        "KMeans cluster",
+        "greedy character",
+        "entropy",
+        "word correct (greedy, acc36)",
+    ]
+    assert len(at.get("plotly_chart")) == 2  # the UMAP map and the contingency heatmap
+    mapped = frames["umap_x"].notna()
+    assert f"{int((mapped & (frames['greedy_class'] != 0)).sum()):,} frames shown" in _texts(at)
+    at.checkbox(key="hide_blank").uncheck().run()
+    assert f"{int(mapped.sum()):,} frames shown" in _texts(at)
+    at.selectbox(key="colour").set_value("char").run()
+    at.selectbox(key="inspect").set_value(2).run()
+    _no_trouble(at)
+    inspector = {m.label: m.value for m in at.metric}
+    members = frames[frames["cluster"] == 2]
+    assert inspector["Purity"] == f"{(members['greedy_char'] == 'b').mean():.1%}"
+    assert inspector["Matched char"] == "b"
+    assert len(at.image) >= 1  # example crops of the cluster
+
+
+def test_evaluation_page_with_an_analysis(with_analysis: FakeAnalysis) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/evaluation.py").run()
+    _no_trouble(at)
+    datasets = next(d.value for d in at.dataframe if "dataset" in d.value.columns)
+    assert sorted(datasets["dataset"]) == ["a", "b"]
+    assert datasets["n"].sum() == len(with_analysis.images)
+    metrics = {m.label: m.value for m in at.metric}
+    images = with_analysis.images
+    greedy_right = images["greedy_text"] == images["truth"]
+    beam_right = images["beam_text"] == images["truth"]
+    assert (
+        metrics["Images that differ"]
+        == f"{int((images['greedy_text'] != images['beam_text']).sum()):,}"
+    )
+    assert metrics["Beam fixes greedy"] == str(int((beam_right & ~greedy_right).sum()))
+    errors = next(d.value for d in at.dataframe if "prediction" in d.value.columns)
+    assert len(errors) == int((~greedy_right).sum())
+    assert list(errors["confidence"]) == sorted(errors["confidence"])
+    at.radio(key="gallery_order").set_value("highest first").run()
+    errors = next(d.value for d in at.dataframe if "prediction" in d.value.columns)
+    assert list(errors["confidence"]) == sorted(errors["confidence"], reverse=True)
+
+
+def test_recognize_places_frames_on_the_map(with_analysis: FakeAnalysis) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.file_uploader[0].set_value(("word.png", word_png(), "image/png")).run()
+    _no_trouble(at)
+    assert not [i for i in at.info if "No cluster map" in i.value]
+
+
+def test_model_page_shows_the_manifest(app: AppTest) -> None:
+    app.switch_page("pages/model.py").run()
+    _no_trouble(app)
+    assert app.title[0].value == "Model"
+    assert any("python train.py --run-dir runs/tiny" in c.value for c in app.code)
+    assert any(c.value == "0123456789abcdefghijklmnopqrstuvwxyz" for c in app.code)
+    labels = {m.label for m in app.metric}
+    assert {"Parameters", "Classes"} <= labels

@@ -1,0 +1,163 @@
+"""The dashboard's table slicing and figures, on planted data with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from dashboard_support import FakeAnalysis
+
+from crnn_core import metrics
+from crnn_core.charset import Charset
+from dashboard import crops, insights, scoring
+from dashboard.analysis_view import AnalysisView, summary_metric
+from dashboard.components import alignment, curves, maps
+from dashboard.recognition import frame_statistics
+
+
+@pytest.fixture(scope="module")
+def view() -> AnalysisView:
+    return AnalysisView.from_object(FakeAnalysis(), "somewhere")
+
+
+def test_view_renames_the_analysis_columns(view: AnalysisView) -> None:
+    wanted = {"image_id", "t", "col_start", "col_end", "label", "char", "cluster", "x", "y"}
+    assert wanted <= set(view.frames)
+    assert {"greedy", "beam", "confidence", "truth"} <= set(view.images)
+    assert view.has_umap and view.has_truth
+    assert view.clusters() == [0, 1, 2, 3, 4]
+    assert view.cluster_row(2)["matched_char"] == "b"
+    assert view.pixels(2).shape == (32, 80)
+    assert view.pixels(10_000) is None
+
+
+def test_summary_metric_reads_the_scores() -> None:
+    summary = {"scores": {"silhouette": {"all": 0.3, "non_blank": 0.5}, "purity": {"all": None}}}
+    assert summary_metric(summary, "silhouette", "non_blank") == 0.5
+    assert summary_metric(summary, "purity", "all") is None  # null in JSON: not computable
+    assert summary_metric(summary, "purity", "non_blank") is None
+    assert summary_metric({}, "silhouette", "all") is None
+
+
+def test_filters(view: AnalysisView) -> None:
+    frames = view.frames
+    assert (insights.filter_frames(frames, hide_blank=True)["label"] != 0).all()
+    assert len(insights.filter_frames(frames, hide_blank=False)) == len(frames)
+    picked = insights.filter_frames(frames, False, chars=["a", "b"], clusters=[1])
+    assert set(picked["char"]) <= {"a", "b"} and set(picked["cluster"]) == {1}
+    mapped = insights.filter_frames(frames, False, mapped_only=True)
+    assert len(mapped) == int(frames["x"].notna().sum()) < len(frames)
+    sample = insights.map_sample(frames, 50)
+    assert len(sample) == 50 and sample["x"].notna().all()
+
+
+def test_cluster_profile_by_hand() -> None:
+    frames = pd.DataFrame({"cluster": [0, 0, 0, 0, 1], "char": ["a", "a", "a", "b", "c"]})
+    size, purity, top = insights.cluster_profile(frames, 0)
+    assert (size, purity) == (4, 0.75)
+    assert list(top["char"]) == ["a", "b"] and list(top["frames"]) == [3, 1]
+    assert insights.cluster_profile(frames, 9)[0] == 0
+
+
+def test_dataset_scores_use_crnn_core_metrics(view: AnalysisView) -> None:
+    scores = scoring.dataset_scores(view.images).set_index("dataset")
+    for source, group in view.images.groupby("source"):
+        pairs = list(zip(group["greedy"], group["truth"], strict=True))
+        assert scores.loc[source, "greedy acc36"] == pytest.approx(metrics.acc36(pairs))
+        assert scores.loc[source, "n"] == len(group)
+
+
+def test_word_correct_protocols() -> None:
+    images = pd.DataFrame(
+        {"truth": ["Shop", "Shop", "&", None], "greedy": ["shop", "Shop", "x", "y"]}
+    )
+    acc36 = scoring.word_correct(images, "greedy", "acc36")
+    case = scoring.word_correct(images, "greedy", "case")
+    assert acc36.tolist()[:2] == [True, True] and acc36.isna().tolist() == [0, 0, 1, 1]
+    assert case.tolist()[:3] == [False, True, False] and pd.isna(case[3])
+
+
+def test_decoder_differences_and_errors(view: AnalysisView) -> None:
+    images = view.images
+    diff = scoring.decoder_differences(images)
+    assert set(diff["image_id"]) == set(images["image_id"][images["greedy"] != images["beam"]])
+    assert diff["greedy right"].tolist() == (diff["greedy"] == diff["truth"]).tolist()
+    errors = scoring.error_gallery(images, "beam")
+    assert (errors["prediction"] != errors["truth"]).all()
+    assert list(errors["confidence"]) == sorted(errors["beam_confidence"])
+    assert len(errors) == int((images["beam"] != images["truth"]).sum())
+
+
+def test_frame_correct_follows_the_image(view: AnalysisView) -> None:
+    correct = insights.frame_correct(view)
+    assert correct is not None and correct.shape == (len(view.frames),)
+    right = view.images["greedy"] == view.images["truth"]
+    image_right = dict(zip(view.images["image_id"], right.astype(int), strict=True))
+    assert list(correct) == [image_right[i] for i in view.frames["image_id"]]
+
+
+def test_contingency_counts_frames(view: AnalysisView) -> None:
+    table = insights.contingency(view)
+    assert table is not None and int(table.to_numpy().sum()) == len(view.frames)
+    in_cluster = (view.frames["cluster"] == 2) & (view.frames["char"] == "b")
+    assert table.loc[2, "b"] == int(in_cluster.sum())
+
+
+def test_column_crop_marks_the_frame(view: AnalysisView) -> None:
+    image = np.full((32, 40), 200, dtype=np.uint8)
+    crop = crops.column_crop(image, 8, 12, context=4, scale=1)
+    assert crop.shape == (32, 12, 3)
+    assert (crop[:, 4:8, 2] < crop[:, :4, 2]).all()  # the frame's columns are tinted
+    assert crops.png_data_uri(crop).startswith("data:image/png;base64,")
+    pictures = crops.frame_crops(view, view.frames.iloc[[21, 22]])
+    assert [caption for _, caption in pictures] == ["a · w1", "b · w1"]
+
+
+def test_alignment_figure_shares_one_pixel_axis() -> None:
+    charset = Charset.preset("36_lowercase")
+    logits = np.random.default_rng(0).normal(size=(10, charset.num_classes)).astype(np.float32)
+    image = np.zeros((32, 40), dtype=np.uint8)
+    fig = alignment.alignment_figure(
+        image, logits, frame_statistics(logits, charset), charset, top=4
+    )
+    assert {trace.xaxis or "x" for trace in fig.data} == {"x"}  # None = the default x
+    heat = fig.data[2]
+    assert "∅" in heat.y and len(heat.y) <= 5
+    assert list(heat.x) == [4 * t + 2 for t in range(10)]
+
+
+def test_umap_figure_for_many_frames_has_no_per_point_strings() -> None:
+    n = 100_000
+    rng = np.random.default_rng(0)
+    frames = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "y": rng.normal(size=n),
+            "image_id": np.arange(n) // 25,
+            "t": np.arange(n) % 25,
+            "cluster": rng.integers(0, 95, n),
+            "entropy": rng.random(n),
+            "char": rng.choice(list("abc"), n),
+        }
+    )
+    for colour in ("cluster", "entropy", "correct"):
+        fig = maps.umap_figure(frames, colour, correct=rng.random(n) > 0.5)
+        (trace,) = fig.data
+        assert trace.type == "scattergl" and trace.text is None
+        assert trace.customdata.dtype == np.float64 and len(trace.customdata) == n
+    by_char = maps.umap_figure(frames, "char")
+    assert sorted(t.name for t in by_char.data) == ["a", "b", "c"]
+    assert sum(len(t.x) for t in by_char.data) == n
+
+
+def test_learning_curve_concatenates_stages() -> None:
+    training = [
+        {"validation_curve": [{"step": 100, "val/acc36": 0.2}, {"step": 200, "val/acc36": 0.5}]},
+        {"validation_curve": [{"step": 50, "val/acc36": 0.6, "val/acc_case": 0.4}]},
+    ]
+    fig = curves.learning_curve_figure(training)
+    assert fig is not None
+    traces = {t.name: t for t in fig.data}
+    assert list(traces["val/acc36"].x) == [100, 200, 250]
+    assert list(traces["val/acc_case"].x) == [250]
+    assert curves.learning_curve_figure([{"validation_curve": []}]) is None

@@ -19,6 +19,7 @@ from crnn_core.charset import Charset
 from crnn_core.decode import (
     Lexicon,
     beam_search,
+    decode,
     greedy_decode,
     lexicon_decode,
     log_softmax,
@@ -152,6 +153,27 @@ def test_greedy_float32_input_matches_float64() -> None:
         assert a.log_prob == pytest.approx(b.log_prob, rel=1e-5, abs=1e-5)
 
 
+def test_confidences_come_from_the_best_alignment() -> None:
+    # The greedy path is the best alignment of its own text, so every decoder that returns that
+    # text must report the greedy run confidences for it.
+    rng = np.random.default_rng(7)
+    charset = Charset("abcd")
+    logits = rng.normal(0.0, 3.0, (64, 12, charset.num_classes))
+    lengths = rng.integers(1, 13, 64)
+    greedy = greedy_decode(logits, lengths, charset)
+    beams = beam_search(logits, lengths, charset, beam_width=8, top_k=1)
+    checked = 0
+    for i, (g, b) in enumerate(zip(greedy, beams, strict=True)):
+        if g.text and b.text == g.text:
+            np.testing.assert_allclose(b.best.char_confidences, g.char_confidences, rtol=1e-12)
+            checked += 1
+        if g.text:
+            (word,) = lexicon_decode(logits[i : i + 1], lengths[i : i + 1], [g.text], charset)
+            np.testing.assert_allclose(word.char_confidences, g.char_confidences, rtol=1e-12)
+            assert word.confidence == pytest.approx(math.prod(g.char_confidences))
+    assert checked > 10
+
+
 def test_default_candidate_pruning_matches_trying_every_character() -> None:
     rng = np.random.default_rng(1)
     charset = Charset("abcdefghijk")
@@ -162,6 +184,12 @@ def test_default_candidate_pruning_matches_trying_every_character() -> None:
     narrow = beam_search(logits, lengths, charset, beam_width=3, top_k=3, max_candidates=1)
     assert [r.candidates for r in auto] == [r.candidates for r in full]
     assert [r.candidates for r in narrow] != [r.candidates for r in full]  # pruning does bite
+    # The lossy threshold: nothing is above log(1) = 0, so only the all-blank path survives.
+    nothing = beam_search(logits, lengths, charset, beam_width=3, top_k=3, prune_log_prob=0.0)
+    blank_only = log_softmax(logits)[:, :, 0] * (np.arange(9) < lengths[:, None])
+    assert [r.candidates for r in nothing] == [
+        ((("", pytest.approx(s)),)) for s in blank_only.sum(1)
+    ]
 
 
 # --- hand-made cases ---------------------------------------------------------------------------
@@ -356,3 +384,13 @@ def test_trie_pruning_bound_is_never_below_a_word_it_covers(problem: Problem) ->
                     nb[1 - k % 2], row,
                 )  # fmt: skip
                 assert bound >= log_prob - 1e-9
+
+
+def test_decode_dispatches_to_each_decoder() -> None:
+    logits = np.log(np.array([[[0.6, 0.4], [0.6, 0.4]]]))  # greedy says "", beam says "a"
+    charset = Charset("a")
+    assert decode(logits, [2], charset).pop().text == ""
+    assert decode(logits, [2], charset, decoder="beam", beam_width=2).pop().text == "a"
+    assert decode(logits, [2], charset, lexicon=["aa", "a"]).pop().text == "a"
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        decode(logits, [2], charset, decoder="viterbi")  # type: ignore[arg-type]

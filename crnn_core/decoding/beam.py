@@ -5,11 +5,14 @@ last character). Only ``pb`` may be extended by the same character again, which 
 a blank between the two l's. Prefixes are nodes of a per-image trie, so two hypotheses that reach
 the same text always merge into one node.
 
-Per-frame candidate pruning: a new prefix ``p + c`` can only enter the top ``beam_width`` if fewer
-than ``beam_width`` other extensions of ``p`` beat it, so trying the ``beam_width + 1`` most
-probable characters of each frame gives the same beams as trying all of them. Extensions that
-land on a prefix already in the beam are always added, so their scores are not cut either.
-``prune_log_prob`` (drop characters below that per-frame log-prob) is faster but lossy.
+Per-frame candidate pruning that changes nothing: if ``c`` is not among the ``beam_width + 1``
+most probable characters of a frame, then for any prefix ``p`` at least ``beam_width`` other
+extensions ``p + c'`` score at least as high as a new ``p + c`` (at most one ``c'`` repeats the
+last character of ``p`` and is handicapped), so ``p + c`` could not enter the beam (up to exact
+ties). The one case where ``p + c`` is *not* new, because it is already in the beam, is added
+explicitly. So trying ``beam_width + 1`` characters per frame gives the same beams and scores as
+trying all of them (tested). ``prune_log_prob`` (skip characters below that per-frame log-prob)
+is faster still but lossy.
 """
 
 from __future__ import annotations
@@ -62,6 +65,27 @@ def _child(
 
 
 @njit(cache=True)
+def _top_indices(
+    values: np.ndarray, start: int, stop: int, k: int, threshold: float, out: np.ndarray
+) -> int:
+    """Indices of the ``k`` largest ``values[start:stop]`` that are >= ``threshold``, written to
+    ``out`` best first (earlier index first among ties); returns how many. No allocation, so it
+    is cheap to call every frame."""
+    n = 0
+    for i in range(start, stop):
+        v = values[i]
+        if v < threshold or (n == k and v <= values[out[n - 1]]):
+            continue
+        j = min(n, k - 1)  # insertion sort: shift smaller entries down
+        while j > 0 and values[out[j - 1]] < v:
+            out[j] = out[j - 1]
+            j -= 1
+        out[j] = i
+        n = min(n + 1, k)
+    return n
+
+
+@njit(cache=True)
 def _prefix_beam_search(
     logp: np.ndarray,
     lengths: np.ndarray,
@@ -92,6 +116,8 @@ def _prefix_beam_search(
     totals = np.empty(touched.shape[0])
     is_candidate = np.zeros(classes, dtype=np.bool_)
     candidates = np.empty(classes, dtype=np.int64)
+    n_cand = 0
+    keep = np.empty(beam_width, dtype=np.int64)
     beam_node = np.empty(beam_width, dtype=np.int64)
     beam_pb = np.empty(beam_width)
     beam_pnb = np.empty(beam_width)
@@ -107,14 +133,11 @@ def _prefix_beam_search(
             stamp += 1
             lp = logp[item, t]
             # Candidate characters of this frame: the best `max_candidates` above the threshold.
-            order = np.argsort(-lp[1:], kind="mergesort")[:max_candidates] + 1
-            n_cand = 0
-            is_candidate[:] = False
-            for c in order:
-                if lp[c] >= prune_log_prob:
-                    candidates[n_cand] = c
-                    is_candidate[c] = True
-                    n_cand += 1
+            for k in range(n_cand):
+                is_candidate[candidates[k]] = False
+            n_cand = _top_indices(lp, 1, classes, max_candidates, prune_log_prob, candidates)
+            for k in range(n_cand):
+                is_candidate[candidates[k]] = True
             for i in range(n_beams):
                 beam_at[beam_node[i]] = stamp
                 beam_slot[beam_node[i]] = i
@@ -153,18 +176,16 @@ def _prefix_beam_search(
                     new_pnb[child] = logaddexp(new_pnb[child], src + lp[c])
             for k in range(n_touched):
                 totals[k] = logaddexp(new_pb[touched[k]], new_pnb[touched[k]])
-            keep = np.argsort(-totals[:n_touched], kind="mergesort")[:beam_width]
-            n_beams = keep.shape[0]
+            n_beams = _top_indices(totals, 0, n_touched, beam_width, NEG_INF, keep)
             for i in range(n_beams):
                 node = touched[keep[i]]
                 beam_node[i], beam_pb[i], beam_pnb[i] = node, new_pb[node], new_pnb[node]
 
         for i in range(n_beams):
             totals[i] = logaddexp(beam_pb[i], beam_pnb[i])
-        order = np.argsort(-totals[:n_beams], kind="mergesort")[:top_k]
-        for rank in range(order.shape[0]):
-            node = beam_node[order[rank]]
-            out_scores[item, rank] = totals[order[rank]]
+        for rank in range(_top_indices(totals, 0, n_beams, top_k, NEG_INF, keep)):
+            node = beam_node[keep[rank]]
+            out_scores[item, rank] = totals[keep[rank]]
             n = 0
             walk = node
             while walk > 0:
@@ -208,21 +229,19 @@ def beam_search(
     labels, label_lengths, scores = _prefix_beam_search(
         logp, lengths, beam_width, top_k, threshold, per_frame
     )
-    confidences = alignment_confidences(logp, lengths, labels[:, 0], label_lengths[:, 0])
+    confidences = alignment_confidences(logp, lengths, labels[:, 0], label_lengths[:, 0]).tolist()
+    characters = ["", *charset.characters]
     results = []
-    for i in range(logp.shape[0]):
-        texts = [charset.decode(labels[i, k, : label_lengths[i, k]]) for k in range(top_k)]
+    for rows, ends, row_scores, char_confidences in zip(
+        labels.tolist(), label_lengths.tolist(), scores.tolist(), confidences, strict=True
+    ):
+        indices = [tuple(row[:end]) for row, end in zip(rows, ends, strict=True)]
+        texts = ["".join([characters[c] for c in label]) for label in indices]
         candidates = tuple(
-            Candidate(texts[k], float(scores[i, k]))
-            for k in range(top_k)
-            if scores[i, k] > -math.inf
+            Candidate(text, score)
+            for text, score in zip(texts, row_scores, strict=True)
+            if score > -math.inf
         )
-        best_length = label_lengths[i, 0]
-        best = DecodedText(
-            text=texts[0],
-            indices=tuple(labels[i, 0, :best_length].tolist()),
-            log_prob=float(scores[i, 0]),
-            char_confidences=tuple(confidences[i, :best_length].tolist()),
-        )
+        best = DecodedText(texts[0], indices[0], row_scores[0], tuple(char_confidences[: ends[0]]))
         results.append(BeamResult(candidates=candidates, best=best))
     return results

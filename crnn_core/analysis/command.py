@@ -1,0 +1,133 @@
+"""``python -m crnn_core analyze``: run the logit analysis and write the folder the dashboard reads.
+
+Example::
+
+    python -m crnn_core analyze --data synthetic:2000 --out artifacts/analysis --seed 1
+
+``synthetic:N`` renders samples ``0 .. N-1`` of ``SyntheticWordGenerator(charset, seed=SEED)``.
+Training draws its synthetic words with seed 0 (``TrainConfig.seed``), so the default seed 1
+gives words the model has not been trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from crnn_core.analysis.io import AnalysisError
+from crnn_core.analysis.pipeline import AnalysisConfig
+
+__all__ = ["analyze", "register"]
+
+DEFAULT_MAX_FRAMES = 200_000
+
+
+def analyze(
+    data: Sequence[str],
+    out: str | Path,
+    artifacts: str | Path,
+    config: AnalysisConfig | None = None,
+    max_frames: int | None = DEFAULT_MAX_FRAMES,
+) -> dict[str, Any]:
+    """Load the model, read ``data`` specs, run the analysis into ``out``; return the summary."""
+    from crnn_core.analysis.inputs import read_inputs
+    from crnn_core.analysis.pipeline import run_analysis
+    from crnn_core.artifacts import load_manifest, load_recognizer
+
+    config = config or AnalysisConfig()
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    recognizer = load_recognizer(artifacts)
+    manifest = load_manifest(artifacts)
+    timings["load_model"] = round(time.perf_counter() - start, 3)
+    start = time.perf_counter()
+    words, sources = read_inputs(
+        data, recognizer.charset, recognizer.max_width, config.seed, max_frames, config.progress
+    )
+    timings["read_data"] = round(time.perf_counter() - start, 3)
+    context = {
+        "model": {
+            "artifacts": str(artifacts),
+            "sha256": manifest.get("files", {}).get("model.keras"),
+        },
+        "data": [s.to_dict() for s in sources],
+        "max_frames": max_frames,
+        "timings_seconds": timings,
+    }
+    return run_analysis(recognizer, words, out, config, context)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = AnalysisConfig(
+        k=args.k,
+        seed=args.seed,
+        beam_width=args.beam_width,
+        batch_size=args.batch_size,
+        umap_sample=args.umap_sample,
+        progress=not args.quiet,
+    )
+    try:
+        summary = analyze(args.data, args.out, args.artifacts, config, args.max_frames)
+    except AnalysisError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    scores = summary["scores"]
+    counts = summary["counts"]
+    print(
+        f"{counts['images']} images, {counts['frames']} frames "
+        f"({counts['non_blank_frames']} non-blank), K={summary['k']}\n"
+        f"purity all {scores['purity']['all']:.3f}, non-blank {scores['purity']['non_blank']:.3f}; "
+        f"silhouette all {scores['silhouette']['all']:.3f}, "
+        f"non-blank {scores['silhouette']['non_blank']:.3f}\n"
+        f"wrote {args.out} in {sum(summary['timings_seconds'].values()):.1f} s"
+    )
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``analyze`` sub-command (``func`` runs it)."""
+    from crnn_core.artifacts import DEFAULT_ARTIFACTS
+
+    parser = subparsers.add_parser(
+        "analyze",
+        help="cluster per-frame logits; write tables + UMAP map for the dashboard",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data", nargs="+", required=True, help="labels.tsv folders, LMDBs, or synthetic:N"
+    )
+    parser.add_argument("--out", required=True, help="output folder (created)")
+    parser.add_argument("--artifacts", default=str(DEFAULT_ARTIFACTS), help="model directory")
+    parser.add_argument(
+        "--k",
+        type=_positive,
+        default=None,
+        help="KMeans clusters (default: number of output classes)",
+    )
+    parser.add_argument(
+        "--max-frames",
+        type=_positive,
+        default=DEFAULT_MAX_FRAMES,
+        help="frame budget, shared equally by the sources",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="sampling, KMeans, UMAP, synthetic")
+    parser.add_argument("--beam-width", type=_positive, default=10)
+    parser.add_argument("--batch-size", type=_positive, default=64)
+    parser.add_argument(
+        "--umap-sample",
+        type=_positive,
+        default=20000,
+        help="frames embedded with UMAP (the rest are not on the map)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(func=_run)

@@ -1,0 +1,168 @@
+"""Read an analysis folder back: what the dashboard uses (``load_analysis``, ``place_new_frames``).
+
+Tables load eagerly (small); logits, images and the placement index load on first use and are
+then kept, so a cached ``Analysis`` answers every later request from memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crnn_core.analysis.clustering import apply_standardize
+from crnn_core.analysis.export import class_display, shift_to_max
+from crnn_core.analysis.io import (
+    FILES,
+    FORMAT,
+    AnalysisError,
+    RaggedArray,
+    load_ragged,
+    read_json,
+    read_table,
+)
+from crnn_core.analysis.projection import FramePlacer
+from crnn_core.charset import Charset
+
+__all__ = ["Analysis", "assign_clusters", "load_analysis", "place_new_frames"]
+
+HINT = "Re-create it with `python -m crnn_core analyze --data ... --out DIR`."
+
+
+@dataclass
+class Analysis:
+    """One analysis folder. Tables are pandas DataFrames (columns documented in ``export``,
+    ``matching`` and ``confusion``); ``frames`` row ``i`` is row ``i`` of the stored logits."""
+
+    directory: Path
+    summary: dict[str, Any]
+    images: pd.DataFrame
+    frames: pd.DataFrame
+    clusters: pd.DataFrame
+    contingency: pd.DataFrame
+    confusions: pd.DataFrame
+    confusion_examples: pd.DataFrame
+
+    @cached_property
+    def charset(self) -> Charset:
+        return Charset.from_dict(self.summary["charset"])
+
+    @property
+    def class_names(self) -> list[str]:
+        """Display string per class index (blank first)."""
+        return class_display(self.charset)
+
+    @cached_property
+    def _logits(self) -> RaggedArray:
+        return _load(self.directory / FILES["logits"])
+
+    @cached_property
+    def _pixels(self) -> RaggedArray:
+        return _load(self.directory / FILES["pixels"])
+
+    def all_logits(self) -> np.ndarray:
+        """Every frame's stored features ``(frames, classes)`` float16 (logits minus frame max)."""
+        return self._logits.values
+
+    def logits(self, image_id: int) -> np.ndarray:
+        """Image ``image_id``'s features ``(frames, classes)`` float32, decodable as logits."""
+        return self._logits[int(image_id)].astype(np.float32)
+
+    def image(self, image_id: int) -> np.ndarray:
+        """The model input of ``image_id``: uint8 ``(32, W)``."""
+        return self._pixels[int(image_id)]
+
+    def frame_image(self, image_id: int, t: int) -> np.ndarray:
+        """Columns ``[4t, 4t + 4)`` (clipped to the width) of the image: uint8 ``(32, <=4)``."""
+        return self.image(image_id)[:, 4 * int(t) : 4 * int(t) + 4]
+
+    def contingency_matrix(self) -> pd.DataFrame:
+        """Clusters × class display names, frame counts (zeros filled in)."""
+        wide = self.contingency.pivot_table(
+            index="cluster", columns="class_index", values="count", aggfunc="sum", fill_value=0
+        )
+        wide = wide.reindex(
+            index=range(int(self.summary["k"])), columns=range(len(self.class_names)), fill_value=0
+        )
+        wide.columns = pd.Index(self.class_names, name="char")
+        return wide
+
+    @cached_property
+    def _placement(self) -> dict[str, np.ndarray]:
+        path = self.directory / FILES["placement"]
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+
+    def standardize(self, logits: np.ndarray) -> np.ndarray:
+        """Raw (or stored) logits ``(frames, classes)`` → the standardized space of the analysis."""
+        logits = np.asarray(logits, dtype=np.float32)
+        if logits.ndim != 2 or logits.shape[1] != len(self.class_names):
+            raise AnalysisError(
+                f"Expected logits (frames, {len(self.class_names)}) from the analysed model; got "
+                f"{logits.shape}. Was the analysis made with another model?"
+            )
+        p = self._placement
+        return apply_standardize(shift_to_max(logits), p["scaler_mean"], p["scaler_scale"])
+
+    @cached_property
+    def placer(self) -> FramePlacer:
+        """The reference frames' standardized vectors and UMAP positions, indexed once."""
+        p = self._placement
+        rows = p["reference_frames"].astype(np.int64)
+        reference = apply_standardize(
+            self.all_logits()[rows].astype(np.float32), p["scaler_mean"], p["scaler_scale"]
+        )
+        coords = self.frames[["umap_x", "umap_y"]].to_numpy(np.float64)[rows]
+        return FramePlacer(reference, coords, int(p["n_neighbors"]))
+
+
+def _load(path: Path) -> RaggedArray:
+    if not path.is_file():
+        raise AnalysisError(f"{path} is missing. {HINT}")
+    return load_ragged(path)
+
+
+def load_analysis(directory: str | Path) -> Analysis:
+    """Read the tables and summary of an analysis folder (arrays load lazily)."""
+    directory = Path(directory)
+    missing = [name for name in FILES.values() if not (directory / name).is_file()]
+    if missing:
+        raise AnalysisError(
+            f"{directory} is not a complete analysis folder: missing {missing}. {HINT}"
+        )
+    summary = read_json(directory / FILES["summary"])
+    if summary.get("format") != FORMAT:
+        raise AnalysisError(
+            f"{directory} has format {summary.get('format')!r}, expected {FORMAT!r}. {HINT}"
+        )
+    tables = {
+        name: read_table(directory / FILES[name])
+        for name in (
+            "images",
+            "frames",
+            "clusters",
+            "contingency",
+            "confusions",
+            "confusion_examples",
+        )
+    }
+    return Analysis(directory, summary, **tables)
+
+
+def place_new_frames(analysis: Analysis, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Map positions ``(x, y)``, each ``(frames,)`` float32, of new frames' raw logits
+    ``(frames, classes)`` (e.g. ``Recognizer.frame_logits(...)[0].logits``). No UMAP call:
+    nearest-reference weighting, see ``crnn_core.analysis.projection``."""
+    return analysis.placer.place(analysis.standardize(logits))
+
+
+def assign_clusters(analysis: Analysis, logits: np.ndarray) -> np.ndarray:
+    """Nearest KMeans centre (cluster id, int16) of new frames' raw logits ``(frames, classes)``."""
+    features = analysis.standardize(logits)
+    centers = analysis._placement["centers"]
+    distances = ((features[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    return distances.argmin(axis=1).astype(np.int16)

@@ -1,0 +1,307 @@
+"""The analysis run: model outputs → export → KMeans → scores → matching → confusions → UMAP.
+
+``run_analysis`` writes every file in ``crnn_core.analysis.io.FILES`` into one folder and returns
+the summary it also saves as ``summary.json``. Every later stage reads the *stored* float16
+features, so what the dashboard loads reproduces the clusters and the map exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from crnn_core.analysis import clustering, confusion, export, matching
+from crnn_core.analysis.inputs import WordImage
+from crnn_core.analysis.io import (
+    FILES,
+    FORMAT,
+    RaggedArray,
+    save_ragged,
+    write_json,
+    write_table,
+)
+from crnn_core.analysis.projection import FramePlacer, fit_umap
+from crnn_core.charset import BLANK_INDEX, Charset
+
+if TYPE_CHECKING:
+    from crnn_core.recognizer import Recognizer
+
+__all__ = ["AnalysisConfig", "run_analysis"]
+
+FEATURES_NOTE = (
+    "features = logits - per-frame max (softmax-invariant), stored float16; KMeans, silhouette, "
+    "UMAP and placement use them standardized (StandardScaler mean/scale in placement.npz)."
+)
+PLACEMENT_NOTE = (
+    "New frames are placed by inverse-square-distance weighted mean of the 2-D positions of their "
+    "nearest reference (UMAP-sampled) frames in standardized feature space, not UMAP.transform: "
+    "that needs the pickled UMAP object and ~40 s of numba JIT in each new process. Reference "
+    "vectors are not stored twice: they are the rows placement.npz:reference_frames of "
+    "logits.npz, standardized at load time."
+)
+
+
+ACCURACY_COLUMNS = (
+    "greedy_correct_acc36", "greedy_correct_case", "beam_correct_acc36", "beam_correct_case",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Knobs of one run (saved in summary.json). ``k=None``: one cluster per output class.
+
+    ``threads``: BLAS/OpenMP threads for the sklearn/scipy stages (None = library default).
+    1 keeps results bit-reproducible and is the fastest choice on a busy CPU: with every core
+    taken (e.g. by training) OpenMP spin-waiting made KMeans 20-70x slower here. UMAP is
+    single-threaded anyway (seeded) and TensorFlow inference is not affected.
+    """
+
+    k: int | None = None
+    seed: int = 1
+    beam_width: int = 10
+    batch_size: int = 64
+    umap_sample: int = 20000
+    silhouette_sample: int = 20000
+    kmeans_fit_sample: int = 20000
+    placement_neighbors: int = 10
+    min_top2_prob: float = 0.1
+    threads: int | None = 1
+    progress: bool = True
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = round(time.perf_counter() - start, 3)
+
+
+def _chunks(n: int, size: int, desc: str, progress: bool) -> Iterator[slice]:
+    bar = tqdm(total=n, desc=desc, unit="img", disable=not progress)
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+        bar.update(min(size, n - start))
+    bar.close()
+
+
+def _mean_flag(series: pd.Series) -> float | None:
+    valid = series.dropna()
+    return float(valid.mean()) if len(valid) else None
+
+
+def _model_outputs(
+    recognizer: Recognizer, words: Sequence[WordImage], config: AnalysisConfig, timer: _Timer
+) -> tuple[list[np.ndarray], list[tuple[str, float]], list[tuple[str, float]]]:
+    logits: list[np.ndarray] = []
+    with timer.stage("model_logits"):
+        for part in _chunks(len(words), 512, "logits", config.progress):
+            found = recognizer.frame_logits([w.image for w in words[part]], config.batch_size)
+            logits.extend(f.logits for f in found)
+    with timer.stage("decode_greedy_beam"):
+        greedy = [(p.text, p.confidence) for p in recognizer.decode(logits, "greedy")]
+        beam: list[tuple[str, float]] = []
+        for part in _chunks(
+            len(words), 256, f"beam search (width {config.beam_width})", config.progress
+        ):
+            preds = recognizer.decode(logits[part], "beam", config.beam_width, top_k=1)
+            beam.extend((p.text, p.confidence) for p in preds)
+    return logits, greedy, beam
+
+
+@dataclass
+class _Exported:
+    stored: RaggedArray  # float16 features, ragged over images
+    frames: pd.DataFrame
+    images: pd.DataFrame
+    notes: dict[str, Any]
+
+
+def _export(
+    out: Path,
+    words: Sequence[WordImage],
+    logits: list[np.ndarray],
+    greedy: list[tuple[str, float]],
+    beam: list[tuple[str, float]],
+    charset: Charset,
+) -> _Exported:
+    """Write logits.npz and images.npz; build the images and frames tables."""
+    half, repaired = export.to_float16_argmax_exact(
+        np.concatenate([export.shift_to_max(lg) for lg in logits])
+    )
+    sizes = np.array([lg.shape[0] for lg in logits], dtype=np.int64)
+    stored = RaggedArray(half, np.concatenate([[0], np.cumsum(sizes)]))
+    mismatches = export.greedy_mismatches(logits, stored, charset)
+    if mismatches:
+        raise AssertionError(
+            f"{mismatches} greedy texts change when the logits are stored as float16; this "
+            "is a bug in crnn_core.analysis.export (the max-shift should make it exact)."
+        )
+    pixels = RaggedArray.from_items([w.image for w in words], axis=1, dtype=np.uint8)
+    save_ragged(out / FILES["logits"], stored)
+    save_ragged(out / FILES["pixels"], pixels)
+    frames = export.frames_table(stored, pixels.sizes(), charset)
+    images = export.images_table(
+        [w.source for w in words], [w.key for w in words], [w.truth for w in words],
+        greedy, beam, pixels.sizes(), stored.offsets,
+    )  # fmt: skip
+    notes = {
+        "features": FEATURES_NOTE,
+        "dtype": "float16",
+        "float16_greedy_mismatches": mismatches,
+        "float16_repaired_frames": repaired,
+    }
+    return _Exported(stored, frames, images, notes)
+
+
+def run_analysis(
+    recognizer: Recognizer,
+    words: Sequence[WordImage],
+    out_dir: str | Path,
+    config: AnalysisConfig | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Analyse ``words`` with ``recognizer``; write the folder; return the summary.
+
+    ``context`` (model sha256, data sources, earlier timings under ``timings_seconds``) is merged
+    into the summary as given.
+    """
+    config = config or AnalysisConfig()
+    context = dict(context or {})
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    timer = _Timer()
+    timer.seconds.update(context.pop("timings_seconds", {}))
+    charset = recognizer.charset
+    logits, greedy, beam = _model_outputs(recognizer, words, config, timer)
+    with timer.stage("export"):
+        exported = _export(out, words, logits, greedy, beam, charset)
+    frames, images = exported.frames, exported.images
+    with threadpool_limits(limits=config.threads):
+        with timer.stage("kmeans"):
+            features, mean, scale = clustering.standardize(exported.stored.values)
+            km = clustering.fit_kmeans(
+                features, config.k or charset.num_classes, config.seed, config.kmeans_fit_sample
+            )
+            frames["cluster"] = km.labels
+        labels = frames["greedy_class"].to_numpy()
+        with timer.stage("scores"):
+            scores = _scores(features, km.labels, labels, config)
+        with timer.stage("matching"):
+            table = matching.contingency(km.labels, labels, km.info["k"], charset.num_classes)
+            matched = matching.match_clusters(table)
+            mean_max = np.bincount(km.labels, frames["max_prob"], minlength=km.info["k"])
+            mean_max = mean_max / np.maximum(table.sum(axis=1), 1)
+            clusters = matching.clusters_table(table, matched, charset, mean_max)
+            scores["matching_accuracy"] = matching.matching_accuracy(table, matched)
+            scores["matched_clusters"] = int((matched >= 0).sum())
+        with timer.stage("confusions"):
+            pairs, examples = confusion.confusable_pairs(
+                frames, table, images, charset, min_top2_prob=config.min_top2_prob
+            )
+        with timer.stage("umap"):
+            order = np.random.default_rng(config.seed).permutation(len(frames))
+            rows = np.sort(order[: config.umap_sample])
+            umap = fit_umap(features[rows], seed=config.seed)
+            frames.loc[rows, "umap_x"] = umap.coords[:, 0]
+            frames.loc[rows, "umap_y"] = umap.coords[:, 1]
+    placement = _placement_timing(features[rows], umap.coords, config)
+    with timer.stage("write"):
+        np.savez_compressed(
+            out / FILES["placement"], scaler_mean=mean, scaler_scale=scale, centers=km.centers,
+            reference_frames=rows.astype(np.int32),
+            n_neighbors=np.int64(config.placement_neighbors),
+        )  # fmt: skip
+        tables = {
+            "images": images, "frames": frames, "clusters": clusters,
+            "contingency": matching.contingency_long(table, charset),
+            "confusions": pairs, "confusion_examples": examples,
+        }  # fmt: skip
+        for name, frame in tables.items():
+            write_table(frame, out / FILES[name])
+
+    summary: dict[str, Any] = {
+        "format": FORMAT,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **context,
+        "charset": charset.to_dict(),
+        "num_classes": charset.num_classes,
+        "seed": config.seed,
+        "config": asdict(config),
+        "k": km.info["k"],
+        "counts": {
+            "images": len(words),
+            "frames": len(frames),
+            "non_blank_frames": int((labels != BLANK_INDEX).sum()),
+        },
+        "accuracy": {name: _mean_flag(images[name]) for name in ACCURACY_COLUMNS},
+        "scores": scores,
+        "kmeans": km.info,
+        "umap": umap.info,
+        "placement": placement,
+        "export": exported.notes,
+        "timings_seconds": timer.seconds,
+    }
+    summary["files_bytes"] = {
+        name: (out / f).stat().st_size for name, f in FILES.items() if (out / f).exists()
+    }
+    write_json(summary, out / FILES["summary"])
+    return summary
+
+
+def _placement_timing(
+    reference: np.ndarray, coords: np.ndarray, config: AnalysisConfig
+) -> dict[str, Any]:
+    """Build the placer as the loader will and time placing 100 of its own frames."""
+    start = time.perf_counter()
+    placer = FramePlacer(reference, coords, config.placement_neighbors)
+    built = time.perf_counter() - start
+    probe = reference[np.random.default_rng(config.seed).permutation(len(reference))[:100]]
+    start = time.perf_counter()
+    placer.place(probe)
+    return {
+        "method": PLACEMENT_NOTE,
+        "reference_frames": int(reference.shape[0]),
+        "n_neighbors": placer.n_neighbors,
+        "index_seconds": round(built, 4),
+        "seconds_per_100_frames": round(time.perf_counter() - start, 4),
+    }
+
+
+def _scores(
+    features: np.ndarray, clusters: np.ndarray, labels: np.ndarray, config: AnalysisConfig
+) -> dict[str, Any]:
+    """Silhouette (seeded sample) and purity on all frames and on non-blank frames only."""
+    non_blank = labels != BLANK_INDEX
+    sil_all, n_all = clustering.sampled_silhouette(
+        features, clusters, config.silhouette_sample, config.seed
+    )
+    sil_nb, n_nb = clustering.sampled_silhouette(
+        features[non_blank], clusters[non_blank], config.silhouette_sample, config.seed
+    )
+    return {
+        "silhouette": {
+            "all": sil_all,
+            "non_blank": sil_nb,
+            "sample_all": n_all,
+            "sample_non_blank": n_nb,
+        },
+        "purity": {
+            "all": clustering.purity(clusters, labels),
+            "non_blank": clustering.purity(clusters[non_blank], labels[non_blank]),
+        },
+        "purity_labels": "greedy frame labels (argmax class, blank = 0)",
+    }

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crnn_core.analysis.projection import FramePlacer
+
+
+def reference_map(n: int = 3000, dim: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Clustered reference vectors and a 2-D map that keeps their neighbourhoods (a projection)."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(0, 6, size=(12, dim))
+    reference = (centers[rng.integers(0, 12, n)] + rng.normal(size=(n, dim))).astype(np.float32)
+    coords = reference @ rng.normal(size=(dim, 2))
+    return reference, coords
+
+
+def test_reference_frame_lands_on_its_own_position() -> None:
+    reference, coords = reference_map()
+    placer = FramePlacer(reference, coords, n_neighbors=10)
+    rows = np.arange(0, 3000, 30)
+    # float16 round trip, as for frames reloaded from logits.npz: not bit-identical any more
+    probe = reference[rows].astype(np.float16).astype(np.float32)
+    x, y = placer.place(probe)
+    error = np.hypot(x - coords[rows, 0], y - coords[rows, 1])
+    extent = np.ptp(coords, axis=0).max()
+    assert error.max() < 1e-3 * extent
+    exact_x, _ = placer.place(reference[rows])
+    np.testing.assert_allclose(exact_x, coords[rows, 0], rtol=1e-5, atol=1e-5)
+
+
+def test_new_frame_lands_between_its_neighbours() -> None:
+    reference = np.array([[0.0, 0.0], [10.0, 0.0], [100.0, 100.0]], np.float32)
+    coords = np.array([[0.0, 0.0], [4.0, 2.0], [50.0, 50.0]])
+    placer = FramePlacer(reference, coords, n_neighbors=2)
+    x, y = placer.place(np.array([[5.0, 0.0], [2.0, 0.0]], np.float32))
+    assert (x[0], y[0]) == pytest.approx((2.0, 1.0))  # equidistant: the midpoint
+    # inverse-square weights 1/4 and 1/64: much closer to the nearer neighbour
+    far = (1 / 64) / (1 / 4 + 1 / 64)
+    assert (x[1], y[1]) == pytest.approx((4.0 * far, 2.0 * far))
+
+
+def test_neighbours_match_brute_force() -> None:
+    reference, coords = reference_map(n=500, dim=8, seed=2)
+    placer = FramePlacer(reference, coords, n_neighbors=5)
+    queries = np.random.default_rng(9).normal(0, 6, size=(40, 8)).astype(np.float32)
+    distances, indices = placer.neighbours(queries, chunk=7)
+    full = np.sqrt(((queries[:, None, :] - reference[None]) ** 2).sum(axis=2))
+    np.testing.assert_array_equal(indices, np.argsort(full, axis=1)[:, :5])
+    np.testing.assert_allclose(distances, np.sort(full, axis=1)[:, :5], rtol=1e-4)
+
+
+def test_bad_inputs_are_explained() -> None:
+    reference, coords = reference_map(n=50, dim=4)
+    placer = FramePlacer(reference, coords, n_neighbors=100)
+    assert placer.n_neighbors == 50
+    with pytest.raises(ValueError, match=r"\(n, 4\)"):
+        placer.place(np.zeros((3, 5), np.float32))
+    assert placer.place(np.zeros((0, 4), np.float32))[0].shape == (0,)
+    with pytest.raises(ValueError, match="NaN"):
+        FramePlacer(reference, np.full((50, 2), np.nan))

@@ -23,7 +23,7 @@ from typing import Any
 import keras
 
 from crnn_core.charset import Charset, CharsetError
-from crnn_core.model import FrameMask, ModelConfig, build_crnn, count_params
+from crnn_core.model import ColumnMask, FrameMask, ModelConfig, build_crnn, count_params
 from crnn_core.recognizer import Recognizer
 
 __all__ = [
@@ -42,7 +42,7 @@ DEFAULT_ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 MODEL_FILE = "model.keras"
 MANIFEST_FILE = "manifest.json"
 REGENERATE_HINT = (
-    "Restore the shipped files with `git checkout -- artifacts/` (or `git lfs pull` if you use LFS), "
+    "Restore the shipped files with `git checkout -- artifacts/`, "
     "or rebuild them: `python train.py --run-dir runs/NAME ...` then "
     "`python -m crnn_core export --run-dir runs/NAME --out artifacts`."
 )
@@ -99,7 +99,10 @@ def load_model(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = True) -
         raise ArtifactError(f"{path} is missing. {REGENERATE_HINT}")
     try:
         return keras.saving.load_model(
-            path, compile=False, safe_mode=True, custom_objects={"FrameMask": FrameMask}
+            path,
+            compile=False,
+            safe_mode=True,
+            custom_objects={"FrameMask": FrameMask, "ColumnMask": ColumnMask},
         )
     except Exception as exc:  # Keras raises many types for a damaged zip
         raise ArtifactError(f"Cannot load {path}: {exc}. {REGENERATE_HINT}") from exc
@@ -113,7 +116,9 @@ def load_recognizer(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = Tr
         charset = Charset.load(directory / "charset.json")
         config = ModelConfig.from_dict(json.loads((directory / "model_config.json").read_text()))
     except (OSError, CharsetError, json.JSONDecodeError, TypeError) as exc:
-        raise ArtifactError(f"Bad charset/model config in {directory}: {exc}. {REGENERATE_HINT}") from exc
+        raise ArtifactError(
+            f"Bad charset/model config in {directory}: {exc}. {REGENERATE_HINT}"
+        ) from exc
     if charset.num_classes != config.num_classes or model.output_shape[-1] != charset.num_classes:
         raise ArtifactError(
             f"Charset has {charset.num_classes} classes but the model outputs "
@@ -143,8 +148,13 @@ def save_artifacts(
         "format": "crnn-ocr-lab/1",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "charset": charset.to_dict(),
-        "input": {"height": config.height, "max_width": config.max_width, "channels": 1,
-                  "pixel_range": [0, 255], "frame_stride_px": 4},
+        "input": {
+            "height": config.height,
+            "max_width": config.max_width,
+            "channels": 1,
+            "pixel_range": [0, 255],
+            "frame_stride_px": 4,
+        },
         "model": json.loads(config.to_json()) | {"parameters": count_params(model)},
         "software": {"keras": keras.__version__, "python": platform.python_version()},
         **info,
@@ -155,7 +165,10 @@ def save_artifacts(
 
 
 def export_run(
-    run_dir: str | Path, out_dir: str | Path, which: str = "best", serving: bool = False,
+    run_dir: str | Path,
+    out_dir: str | Path,
+    which: str = "best",
+    serving: bool = False,
     extra_info: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Export a training run's ``best`` or ``final`` weights as an artifacts directory."""
@@ -177,8 +190,18 @@ def export_run(
         except ArtifactError:
             history = []
     metrics_path = run_dir / "metrics.jsonl"
-    curve = [json.loads(line) for line in metrics_path.read_text().splitlines()] if metrics_path.exists() else []
-    history.append({"command": train_config.command, "config": json.loads(train_config.to_json()),
-                    "weights": which, "validation_curve": curve})
+    curve = (
+        [json.loads(line) for line in metrics_path.read_text().splitlines()]
+        if metrics_path.exists()
+        else []
+    )
+    history.append(
+        {
+            "command": train_config.command,
+            "config": json.loads(train_config.to_json()),
+            "weights": which,
+            "validation_curve": curve,
+        }
+    )
     info = {"training": history, **(extra_info or {})}
     return save_artifacts(out_dir, model, charset, config, info, serving=serving)

@@ -89,8 +89,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(format_table(results))
     if args.json:
         manifest = load_manifest(args.artifacts)
-        extra = {"beam_width": args.beam_width if decoder == "beam" else None,
-                 "lexicon": args.lexicon, "model_sha256": manifest["files"].get("model.keras")}
+        extra = {
+            "beam_width": args.beam_width if decoder == "beam" else None,
+            "lexicon": args.lexicon,
+            "model_sha256": manifest["files"].get("model.keras"),
+        }
         Path(args.json).write_text(to_json(results, decoder, extra), "utf-8")
     return 0
 
@@ -99,10 +102,17 @@ def _export(args: argparse.Namespace) -> int:
     from crnn_core.artifacts import export_run
 
     extra = json.loads(Path(args.metrics).read_text()) if args.metrics else None
-    manifest = export_run(args.run_dir, args.out, args.weights, serving=args.serving,
-                          extra_info={"metrics": extra} if extra else None)
-    print(f"Exported {args.run_dir} ({args.weights}) to {args.out}: "
-          f"{manifest['model']['parameters']:,} parameters")
+    manifest = export_run(
+        args.run_dir,
+        args.out,
+        args.weights,
+        serving=args.serving,
+        extra_info={"metrics": extra} if extra else None,
+    )
+    print(
+        f"Exported {args.run_dir} ({args.weights}) to {args.out}: "
+        f"{manifest['model']['parameters']:,} parameters"
+    )
     return 0
 
 
@@ -133,12 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crnn_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _register_core(sub)
-    try:
-        from crnn_core.analysis.command import register as register_analysis
-    except ImportError:
-        register_analysis = None
-    if register_analysis is not None:
-        register_analysis(sub)
+    from crnn_core.analysis.command import register as register_analysis
+
+    register_analysis(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The CRNN: convolutional backbone → 2-layer bidirectional LSTM → per-frame logits over charset+blank.
+"""The CRNN: convolutional backbone → 2-layer bidirectional LSTM → per-frame logits (+ blank).
 
 Written with ``keras.layers`` / ``keras.ops`` only, so the same model runs on TensorFlow or JAX.
 The model takes the true image widths as a second input and masks the padded frames in the LSTMs,
@@ -16,7 +16,7 @@ from keras import layers, ops
 
 from crnn_core.preprocess import DOWNSAMPLE, HEIGHT
 
-__all__ = ["FrameMask", "ModelConfig", "build_crnn", "count_params"]
+__all__ = ["ColumnMask", "FrameMask", "ModelConfig", "build_crnn", "count_params"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ModelConfig:
     lstm_units: int = 128
     lstm_layers: int = 2
     dropout: float = 0.1
+    bn_momentum: float = 0.99  # lower only for very short runs, where 0.99 lags the weights
     name: str = "crnn"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -64,10 +65,24 @@ class FrameMask(layers.Layer):
         return (features_shape[0], features_shape[1])
 
 
-def _conv_block(x: Any, index: int, channels: int, separable: bool) -> Any:
+@keras.saving.register_keras_serializable(package="crnn_core")
+class ColumnMask(layers.Layer):
+    """Zero the padded columns of the rescaled image, so padding looks like the convolutions' own.
+
+    Without this, a narrow image batched with a wide one would see padding (-1 after rescaling)
+    that differs from the implicit zero padding the widest image sees at its right edge.
+    """
+
+    def call(self, image: Any, width: Any) -> Any:
+        columns = ops.arange(ops.shape(image)[2], dtype="int32")
+        keep = ops.expand_dims(columns, 0) < ops.expand_dims(ops.cast(width, "int32"), 1)
+        return image * ops.cast(keep, image.dtype)[:, None, :, None]
+
+
+def _conv_block(x: Any, index: int, channels: int, separable: bool, momentum: float) -> Any:
     conv_cls = layers.SeparableConv2D if separable else layers.Conv2D
     x = conv_cls(channels, 3, padding="same", use_bias=False, name=f"conv{index}")(x)
-    x = layers.BatchNormalization(name=f"bn{index}")(x)
+    x = layers.BatchNormalization(momentum=momentum, name=f"bn{index}")(x)
     x = layers.ReLU(name=f"relu{index}")(x)
     if index in _POOLS:
         x = layers.MaxPooling2D(_POOLS[index], strides=_POOLS[index], name=f"pool{index}")(x)
@@ -84,8 +99,15 @@ def build_crnn(config: ModelConfig) -> keras.Model:
     image = keras.Input((config.height, None, 1), name="image")
     width = keras.Input((), dtype="int32", name="width")
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="rescale")(image)
+    x = ColumnMask(name="column_mask")(x, width)
     for index, channels in enumerate(config.conv_channels):
-        x = _conv_block(x, index, channels, separable=index >= config.separable_from)
+        x = _conv_block(
+            x,
+            index,
+            channels,
+            separable=index >= config.separable_from,
+            momentum=config.bn_momentum,
+        )
     # (batch, 2, frames, C) → (batch, frames, 2 * C): each frame sees a full-height column strip.
     x = layers.Permute((2, 1, 3), name="to_frames")(x)
     x = layers.Reshape((-1, 2 * config.conv_channels[-1]), name="flatten_height")(x)

@@ -8,6 +8,7 @@ Indices are consecutive from ``start_index``, so a resumed run continues the str
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ SampleFn = Callable[[int], tuple[np.ndarray, str]]
 
 def ctc_frames_needed(text: str) -> int:
     """Fewest frames CTC needs for ``text``: one per character plus a blank between repeats."""
-    return len(text) + sum(a == b for a, b in zip(text, text[1:], strict=False))
+    return len(text) + sum(a == b for a, b in pairwise(text))
 
 
 def width_buckets(max_width: int, step: int = 16) -> list[int]:
@@ -39,12 +40,15 @@ def make_training_dataset(
     start_index: int = 0,
     parallel_calls: int = 2,
     max_label_length: int = 32,
+    bucket_by_width: bool = True,
 ) -> tf.data.Dataset:
     """Infinite dataset of ``({image, width}, {labels, label_length})`` batches.
 
     image: (batch, 32, W_batch, 1) float32 0–255; width: (batch,) int32 true widths;
     labels: (batch, L_batch) int32 class ids (0-padded); label_length: (batch,) int32.
-    Samples whose label cannot be encoded or is too long for the image are replaced by the next index.
+    Samples whose label cannot be encoded or is too long for the image are replaced by others.
+    ``bucket_by_width`` batches images of similar width together (less padding, faster steps);
+    turn it off for tiny fixed sets, where a bucket would hold copies of one word.
     """
 
     def render(index: np.int64) -> tuple[np.ndarray, np.ndarray, np.int32]:
@@ -74,6 +78,11 @@ def make_training_dataset(
     boundaries = width_buckets(max_width)
     dataset = tf.data.Dataset.range(start_index, np.iinfo(np.int64).max)
     dataset = dataset.map(tf_render, num_parallel_calls=parallel_calls, deterministic=True)
+    if not bucket_by_width:
+        dataset = dataset.padded_batch(
+            batch_size, padded_shapes=([HEIGHT, None], [None], []), drop_remainder=True
+        )
+        return dataset.map(_to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
     dataset = dataset.bucket_by_sequence_length(
         element_length_func=lambda image, labels, width: width,
         bucket_boundaries=boundaries,
@@ -90,5 +99,8 @@ def _to_model_inputs(
     image: tf.Tensor, labels: tf.Tensor, width: tf.Tensor
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     label_length = tf.reduce_sum(tf.cast(labels > 0, tf.int32), axis=1)
+    # Pad to a multiple of 4 columns so the model emits ceil(width / 4) frames, as at inference.
+    extra = -tf.shape(image)[2] % DOWNSAMPLE
+    image = tf.pad(image, [[0, 0], [0, 0], [0, extra]])
     pixels = tf.cast(image, tf.float32)[..., tf.newaxis]
     return {"image": pixels, "width": width}, {"labels": labels, "label_length": label_length}

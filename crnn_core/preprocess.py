@@ -6,6 +6,7 @@ enormous, animated, CMYK, 16-bit, EXIF-rotated) is handled once, with messages a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import warnings
@@ -28,7 +29,9 @@ __all__ = [
 
 HEIGHT = 32
 DOWNSAMPLE = 4  # the CNN halves the width twice: frame t covers columns [4t, 4t + 4)
-MAX_PIXELS = 40_000_000  # a word crop is never this big; larger is a decompression bomb or a mistake
+MAX_PIXELS = (
+    40_000_000  # a word crop is never this big; larger is a decompression bomb or a mistake
+)
 MIN_SIDE = 4
 
 
@@ -44,7 +47,9 @@ def _open(source: bytes | str | Path | Image.Image) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             if isinstance(source, bytes | bytearray):
                 if not source:
-                    raise ImageLoadError("The file is empty; upload a PNG, JPEG, BMP, WebP or TIFF.")
+                    raise ImageLoadError(
+                        "The file is empty; upload a PNG, JPEG, BMP, WebP or TIFF."
+                    )
                 image = Image.open(io.BytesIO(source))
             else:
                 image = Image.open(Path(source))
@@ -79,10 +84,9 @@ def load_image(source: bytes | str | Path | Image.Image) -> Image.Image:
     image = _open(source)
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)
-    try:
+    # A broken EXIF block must not make the photo unreadable.
+    with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image) or image
-    except Exception:  # noqa: BLE001 - a broken EXIF block must not make the photo unreadable
-        pass
     if image.width < MIN_SIDE or image.height < MIN_SIDE:
         raise ImageLoadError(
             f"Image is only {image.width}×{image.height} pixels; a word crop needs at least "
@@ -107,7 +111,7 @@ def _to_gray(image: Image.Image) -> Image.Image:
 
 
 def target_width(width: int, height: int, out_height: int = HEIGHT, max_width: int = 256) -> int:
-    """Width after resizing to ``out_height`` with the aspect ratio kept, clamped to the model range."""
+    """Width after resizing to ``out_height`` with the aspect ratio kept, clamped to the range."""
     scaled = round(width * out_height / max(height, 1))
     return int(min(max(scaled, DOWNSAMPLE * 2), max_width))
 
@@ -138,7 +142,9 @@ def logit_length(width: int | np.ndarray) -> int | np.ndarray:
     return math.ceil(width / DOWNSAMPLE)
 
 
-def pad_batch(images: Sequence[np.ndarray], multiple: int = DOWNSAMPLE) -> tuple[np.ndarray, np.ndarray]:
+def pad_batch(
+    images: Sequence[np.ndarray], multiple: int = DOWNSAMPLE
+) -> tuple[np.ndarray, np.ndarray]:
     """Right-pad ``(32, W_i)`` uint8 images with zeros into ``(batch, 32, W_max, 1)``.
 
     Returns the batch and the true widths (int32), from which the model derives logit lengths.

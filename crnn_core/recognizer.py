@@ -6,16 +6,20 @@ results come back in the caller's order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 from PIL import Image
 
 from crnn_core.charset import Charset
-from crnn_core.preprocess import load_image, logit_length, pad_batch, to_gray_height
+from crnn_core.decode import Lexicon
+from crnn_core.preprocess import HEIGHT, load_image, logit_length, pad_batch, to_gray_height
 
 __all__ = ["FrameLogits", "Prediction", "Recognizer", "run_logits"]
 
@@ -24,7 +28,7 @@ ImageInput = Image.Image | np.ndarray | bytes | str | Path
 
 @dataclass(frozen=True)
 class FrameLogits:
-    """One image's valid frames: ``logits`` (frames, classes) and the model input ``image`` (32, W)."""
+    """Valid frames: ``logits`` (frames, classes) and the model input ``image`` (32, W)."""
 
     logits: np.ndarray
     image: np.ndarray
@@ -41,16 +45,57 @@ class Prediction:
     candidates: tuple[tuple[str, float], ...] = ()  # (text, log_prob) for beam search
 
 
+_INFERENCE_FNS: weakref.WeakKeyDictionary[keras.Model, Callable[[dict[str, Any]], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_INFERENCE_LOCK = threading.Lock()
+
+
+def _inference_fn(model: keras.Model) -> Callable[[dict[str, Any]], Any]:
+    """``model(x, training=False)`` traced once for every batch size and width (TensorFlow).
+
+    ``predict_on_batch`` retraces for the first new batch size and the first new width (about
+    0.5 CPU-s each) and costs ~1.5 ms more per call (bench/infer_latency.py); on other backends
+    it stays the path. Cached per model, weakly, so a dropped model frees its function.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return model.predict_on_batch
+    with _INFERENCE_LOCK:
+        fn = _INFERENCE_FNS.get(model)
+        if fn is None:
+            import tensorflow as tf
+
+            model_ref = weakref.ref(model)  # the cache value must not keep its key alive
+            # Keep the model's static dims (height 32, 1 channel): all-None is ~10 % slower.
+            declared = {t.name: tuple(t.shape) for t in getattr(model, "inputs", None) or []}
+            image_shape = declared.get("image", (None, None, None, None))
+            spec = {
+                "image": tf.TensorSpec(image_shape, tf.float32),
+                "width": tf.TensorSpec((None,), tf.int32),
+            }
+
+            def call(inputs: dict[str, Any]) -> Any:
+                live = model_ref()
+                if live is None:  # unreachable: the entry dies with its model
+                    raise RuntimeError("run_logits: the model was garbage-collected.")
+                return live(inputs, training=False)
+
+            fn = tf.function(call, input_signature=[spec])
+            _INFERENCE_FNS[model] = fn
+    return fn
+
+
 def run_logits(
     model: keras.Model, images: Sequence[np.ndarray], batch_size: int = 64
 ) -> list[np.ndarray]:
     """Per-image logits ``(frames_i, classes)`` for grayscale uint8 ``(32, W_i)`` images."""
+    infer = _inference_fn(model)
     order = np.argsort([img.shape[1] for img in images], kind="stable")
     outputs: list[np.ndarray] = [np.empty(0)] * len(images)
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         batch, widths = pad_batch([images[i] for i in chunk])
-        logits = model.predict_on_batch({"image": batch.astype(np.float32), "width": widths})
+        logits = infer({"image": batch.astype(np.float32), "width": widths.astype(np.int32)})
         logits = np.asarray(logits, dtype=np.float32)
         for row, index in enumerate(chunk):
             outputs[index] = logits[row, : int(logit_length(int(widths[row])))]
@@ -64,21 +109,27 @@ class Recognizer:
         self.model = model
         self.charset = charset
         self.max_width = max_width
+        self._lexicon: tuple[tuple[str, ...], Lexicon] | None = None
+
+    def lexicon(self, words: Sequence[str] | Lexicon) -> Lexicon:
+        """The trie for ``words``, built once and reused while the same list is passed."""
+        if isinstance(words, Lexicon):
+            return words
+        key = tuple(words)
+        if self._lexicon is None or self._lexicon[0] != key:
+            self._lexicon = (key, Lexicon.build(key, self.charset))
+        return self._lexicon[1]
 
     def prepare(self, images: Sequence[ImageInput]) -> list[np.ndarray]:
         """Decode (if needed) and resize every image to the model's grayscale height-32 input."""
-        prepared = []
-        for image in images:
-            if isinstance(image, np.ndarray) and image.ndim == 2 and image.shape[0] == 32:
-                prepared.append(to_gray_height(image, max_width=self.max_width))
-            else:
-                pil = image if isinstance(image, Image.Image) else None
-                if pil is None and isinstance(image, np.ndarray):
-                    pil = Image.fromarray(image.astype(np.uint8))
-                prepared.append(
-                    to_gray_height(load_image(pil if pil is not None else image), max_width=self.max_width)  # type: ignore[arg-type]
-                )
-        return prepared
+        return [self._prepare_one(image) for image in images]
+
+    def _prepare_one(self, image: ImageInput) -> np.ndarray:
+        if isinstance(image, np.ndarray):
+            if image.ndim == 2 and image.shape[0] == HEIGHT and image.dtype == np.uint8:
+                return to_gray_height(image, max_width=self.max_width)  # already model input
+            image = Image.fromarray(np.asarray(image, dtype=np.uint8))
+        return to_gray_height(load_image(image), max_width=self.max_width)
 
     def frame_logits(self, images: Sequence[ImageInput], batch_size: int = 64) -> list[FrameLogits]:
         prepared = self.prepare(images)
@@ -91,7 +142,7 @@ class Recognizer:
         decoder: str = "greedy",
         beam_width: int = 10,
         top_k: int = 5,
-        lexicon: Sequence[str] | None = None,
+        lexicon: Sequence[str] | Lexicon | None = None,
         batch_size: int = 64,
     ) -> list[Prediction]:
         """Texts for ``images``; ``decoder`` is ``greedy`` or ``beam``; a lexicon overrides both."""
@@ -104,7 +155,7 @@ class Recognizer:
         decoder: str = "greedy",
         beam_width: int = 10,
         top_k: int = 5,
-        lexicon: Sequence[str] | None = None,
+        lexicon: Sequence[str] | Lexicon | None = None,
     ) -> list[Prediction]:
         """Decode per-image logits ``(frames_i, classes)`` (e.g. reloaded from an export)."""
         from crnn_core import decode as ctc
@@ -118,7 +169,7 @@ class Recognizer:
         for i, lg in enumerate(logits):
             padded[i, : lg.shape[0]] = lg
         if lexicon:
-            found = ctc.lexicon_decode(padded, lengths, lexicon, self.charset)
+            found = ctc.lexicon_decode(padded, lengths, self.lexicon(lexicon), self.charset)
             return [
                 Prediction(d.text, d.confidence, tuple(d.char_confidences), "lexicon")
                 for d in found

@@ -42,9 +42,10 @@ def test_modified_file_is_detected(tiny_artifacts: Path, tmp_path: Path) -> None
         load_model(copy)
 
 
-def test_missing_directory_and_files_explain_how_to_regenerate(tiny_artifacts: Path,
-                                                               tmp_path: Path) -> None:
-    with pytest.raises(ArtifactError, match="does not exist.*train.py"):
+def test_missing_directory_and_files_explain_how_to_regenerate(
+    tiny_artifacts: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ArtifactError, match=r"does not exist.*train\.py"):
         load_model(tmp_path / "nowhere")
     copy = tmp_path / "art"
     shutil.copytree(tiny_artifacts, copy)

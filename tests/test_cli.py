@@ -29,12 +29,26 @@ def _word_folder(root: Path, words: list[str]) -> Path:
     return root
 
 
-def test_evaluate_prints_table_and_writes_json(tiny_artifacts: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_prints_table_and_writes_json(
+    tiny_artifacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = _word_folder(tmp_path / "words", ["cat", "Dog", "42"])
     out = tmp_path / "report.json"
-    code = main(["evaluate", "--data", str(data), "--artifacts", str(tiny_artifacts),
-                 "--json", str(out), "--decoder", "beam", "--beam-width", "4"])
+    code = main(
+        [
+            "evaluate",
+            "--data",
+            str(data),
+            "--artifacts",
+            str(tiny_artifacts),
+            "--json",
+            str(out),
+            "--decoder",
+            "beam",
+            "--beam-width",
+            "4",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "acc36" in printed and "words" in printed
@@ -50,10 +64,22 @@ def test_predict_subprocess_reports_bad_files(tiny_artifacts: Path, tmp_path: Pa
     not_image = tmp_path / "notes.txt"
     not_image.write_text("not an image")
     result = subprocess.run(
-        [sys.executable, "-m", "crnn_core", "predict", str(data / "images" / "0.png"),
-         str(not_image), "--artifacts", str(tiny_artifacts)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False,
+        [
+            sys.executable,
+            "-m",
+            "crnn_core",
+            "predict",
+            str(data / "images" / "0.png"),
+            str(not_image),
+            "--artifacts",
+            str(tiny_artifacts),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
     )
     lines = result.stdout.strip().splitlines()
     assert result.returncode == 1  # one input failed
@@ -63,20 +89,31 @@ def test_predict_subprocess_reports_bad_files(tiny_artifacts: Path, tmp_path: Pa
     assert "Traceback" not in result.stderr
 
 
-def test_missing_artifacts_is_a_clear_error(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_artifacts_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["predict", "x.png", "--artifacts", str(tmp_path / "none")])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_lexicon_decoding_returns_lexicon_words(tiny_artifacts: Path, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_lexicon_decoding_returns_lexicon_words(
+    tiny_artifacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = _word_folder(tmp_path / "words", ["hello", "world"])
     lexicon = tmp_path / "lexicon.txt"
     lexicon.write_text("apple\nbanana\ncherry\n")
-    code = main(["predict", str(data / "images" / "0.png"), str(data / "images" / "1.png"),
-                 "--artifacts", str(tiny_artifacts), "--lexicon", str(lexicon)])
+    code = main(
+        [
+            "predict",
+            str(data / "images" / "0.png"),
+            str(data / "images" / "1.png"),
+            "--artifacts",
+            str(tiny_artifacts),
+            "--lexicon",
+            str(lexicon),
+        ]
+    )
     assert code == 0
     texts = [line.split("\t")[1] for line in capsys.readouterr().out.strip().splitlines()]
     assert set(texts) <= {"apple", "banana", "cherry"}

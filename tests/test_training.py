@@ -45,16 +45,27 @@ def test_tiny_crnn_fits_32_synthetic_words() -> None:
     charset = Charset.preset("36_lowercase")
     words = _fixed_words(charset, 32)
     model = build_crnn(
-        ModelConfig(num_classes=charset.num_classes, conv_channels=(16, 32, 48, 48, 64, 64),
-                    lstm_units=48, max_width=128, dropout=0.0)
+        ModelConfig(
+            num_classes=charset.num_classes,
+            conv_channels=(16, 32, 48, 48, 64, 64),
+            lstm_units=64,
+            max_width=128,
+            dropout=0.0,
+            bn_momentum=0.9,
+        )
     )
     trainer = CTCTrainingModel(model)
-    trainer.compile(optimizer=keras.optimizers.Adam(3e-3))
-    dataset = make_training_dataset(lambda i: words[i % len(words)], charset, batch_size=16,
-                                    max_width=128)
-    history = trainer.fit(dataset, steps_per_epoch=50, epochs=8, verbose=0)
+    trainer.compile(optimizer=keras.optimizers.Adam(6e-3, clipnorm=5.0))
+    dataset = make_training_dataset(
+        lambda i: words[i % len(words)],
+        charset,
+        batch_size=32,
+        max_width=128,
+        bucket_by_width=False,
+    )
+    history = trainer.fit(dataset, steps_per_epoch=50, epochs=9, verbose=0)
     losses = history.history["loss"]
-    assert losses[-1] < 0.2 * losses[0], losses
+    assert losses[-1] < 0.05 * losses[0], losses
 
     logits = run_logits(model, [image for image, _ in words])
     lengths = np.array([lg.shape[0] for lg in logits])
@@ -67,9 +78,23 @@ def test_tiny_crnn_fits_32_synthetic_words() -> None:
 
 
 def _train_command(run_dir: Path, *extra: str) -> list[str]:
-    return [sys.executable, str(ROOT / "train.py"), "--run-dir", str(run_dir), "--batch-size", "8",
-            "--checkpoint-every", "5", "--eval-every", "5", "--charset", "36_lowercase",
-            "--model", TINY_JSON, *extra]
+    return [
+        sys.executable,
+        str(ROOT / "train.py"),
+        "--run-dir",
+        str(run_dir),
+        "--batch-size",
+        "8",
+        "--checkpoint-every",
+        "5",
+        "--eval-every",
+        "5",
+        "--charset",
+        "36_lowercase",
+        "--model",
+        TINY_JSON,
+        *extra,
+    ]
 
 
 def _env() -> dict[str, str]:
@@ -80,8 +105,12 @@ def _env() -> dict[str, str]:
 def test_kill_9_then_resume_loses_at_most_one_checkpoint(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     metadata = run_dir / "backup" / "training_metadata.json"
-    process = subprocess.Popen(_train_command(run_dir, "--steps", "2000"), env=_env(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        _train_command(run_dir, "--steps", "2000"),
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not (metadata.exists() and _epochs(metadata) >= 2):
         time.sleep(0.2)
@@ -94,8 +123,14 @@ def test_kill_9_then_resume_loses_at_most_one_checkpoint(tmp_path: Path) -> None
     config = json.loads((run_dir / "train_config.json").read_text())
     config["steps"] = done_before + 5
     (run_dir / "train_config.json").write_text(json.dumps(config))
-    finished = subprocess.run([*_train_command(run_dir), "--resume"], env=_env(),
-                              capture_output=True, text=True, timeout=180, check=False)
+    finished = subprocess.run(
+        [*_train_command(run_dir), "--resume"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert _epochs(metadata) * 5 == done_before + 5  # continued from the checkpoint, one more
     assert (run_dir / "final.weights.h5").exists()
@@ -113,7 +148,11 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path: Path) -> None:
     run_dir = tmp_path / "mirrored"
     result = subprocess.run(
         _train_command(run_dir, "--steps", "10", "--strategy", "mirrored", "--cpu-devices", "2"),
-        env=_env(), capture_output=True, text=True, timeout=240, check=False,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "MirroredStrategy with 2 replicas" in result.stderr

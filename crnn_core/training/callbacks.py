@@ -1,4 +1,4 @@
-"""Callbacks that make long CPU runs observable: a tqdm bar, validation with acc36, a metrics log."""
+"""Callbacks that make long CPU runs observable: tqdm bar, validation with acc36, metrics log."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 from tqdm import tqdm
 
 from crnn_core.charset import Charset, acc36_normalize
-from crnn_core.decoding.greedy import greedy_decode
+from crnn_core.decode import greedy_decode
 from crnn_core.recognizer import run_logits
 
 __all__ = ["TqdmProgress", "ValidationSet", "Validator"]
@@ -40,8 +40,11 @@ class TqdmProgress(keras.callbacks.Callback):
             if logs and self.step % 10 == 0:
                 self.bar.set_postfix(loss=f"{float(logs.get('loss', float('nan'))):.3f}")
         if logs and self.step % 50 == 0:
-            record = {"step": self.step, "loss": float(logs.get("loss", float("nan"))),
-                      "elapsed_s": round(time.time() - self.started, 1)}
+            record = {
+                "step": self.step,
+                "loss": float(logs.get("loss", float("nan"))),
+                "elapsed_s": round(time.time() - self.started, 1),
+            }
             with self.log_path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record) + "\n")
 
@@ -104,8 +107,14 @@ class Validator(keras.callbacks.Callback):
             for i, lg in enumerate(logits):
                 padded[i, : lg.shape[0]] = lg
             texts = [d.text for d in greedy_decode(padded, lengths, self.charset)]
-            acc36 = float(np.mean([acc36_normalize(p) == acc36_normalize(t)
-                                   for p, t in zip(texts, vset.texts, strict=True)]))
+            acc36 = float(
+                np.mean(
+                    [
+                        acc36_normalize(p) == acc36_normalize(t)
+                        for p, t in zip(texts, vset.texts, strict=True)
+                    ]
+                )
+            )
             acc_case = float(np.mean([p == t for p, t in zip(texts, vset.texts, strict=True)]))
             record[f"{vset.name}/acc36"] = acc36
             record[f"{vset.name}/acc_case"] = acc_case

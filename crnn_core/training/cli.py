@@ -37,22 +37,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument(
-        "--data", nargs="+", type=_data_spec, default=[("synthetic", 1.0)],
+        "--data",
+        nargs="+",
+        type=_data_spec,
+        default=[("synthetic", 1.0)],
         help="sources with mixing weights: synthetic=0.8 path/to/labels_tsv_or_lmdb=0.2",
     )
-    parser.add_argument("--holdout", type=int, default=200,
-                        help="images of each real training source kept aside for validation")
+    parser.add_argument(
+        "--holdout",
+        type=int,
+        default=200,
+        help="images of each real training source kept aside for validation",
+    )
     parser.add_argument("--val", nargs="*", default=[], help="validation folders / LMDBs")
     parser.add_argument("--val-limit", type=int, default=0, help="use at most N images per --val")
     parser.add_argument("--charset", default="94_full", help="charset preset name")
-    parser.add_argument("--model", default="{}", help='ModelConfig overrides as JSON, e.g. {"lstm_units": 96}')
-    parser.add_argument("--init-from", default="", help="start from an artifacts/ directory's weights")
+    parser.add_argument(
+        "--model", default="{}", help='ModelConfig overrides as JSON, e.g. {"lstm_units": 96}'
+    )
+    parser.add_argument(
+        "--init-from", default="", help="start from an artifacts/ directory's weights"
+    )
     parser.add_argument("--strategy", choices=["default", "mirrored"], default="default")
-    parser.add_argument("--cpu-devices", type=int, default=0,
-                        help="split the CPU into N logical devices (exercise --strategy mirrored)")
+    parser.add_argument(
+        "--cpu-devices",
+        type=int,
+        default=0,
+        help="split the CPU into N logical devices (exercise --strategy mirrored)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the run in --run-dir (its saved configuration wins)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --run-dir (its saved configuration wins)",
+    )
     return parser
 
 
@@ -60,20 +78,35 @@ def config_from_args(args: argparse.Namespace, argv: Sequence[str]) -> TrainConf
     saved = Path(args.run_dir) / "train_config.json"
     if args.resume:
         if not saved.exists():
-            raise SystemExit(f"--resume: no run to resume in {args.run_dir} (no train_config.json).")
+            raise SystemExit(
+                f"--resume: no run to resume in {args.run_dir} (no train_config.json)."
+            )
         return TrainConfig.load(saved)
     if saved.exists() and (Path(args.run_dir) / "backup").exists():
         raise SystemExit(
-            f"{args.run_dir} already holds a run; pass --resume to continue it or pick a new --run-dir."
+            f"{args.run_dir} already holds a run; pass --resume to continue it "
+            "or pick a new --run-dir."
         )
     return TrainConfig(
-        run_dir=args.run_dir, steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr,
-        warmup_steps=args.warmup_steps, min_learning_rate=args.min_lr,
-        weight_decay=args.weight_decay, checkpoint_every=args.checkpoint_every,
-        eval_every=args.eval_every, data=tuple(args.data), holdout=args.holdout,
-        val=tuple(args.val), val_limit=args.val_limit, charset=args.charset,
-        model=json.loads(args.model), init_from=args.init_from, strategy=args.strategy,
-        cpu_devices=args.cpu_devices, seed=args.seed,
+        run_dir=args.run_dir,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        warmup_steps=args.warmup_steps,
+        min_learning_rate=args.min_lr,
+        weight_decay=args.weight_decay,
+        checkpoint_every=args.checkpoint_every,
+        eval_every=args.eval_every,
+        data=tuple(args.data),
+        holdout=args.holdout,
+        val=tuple(args.val),
+        val_limit=args.val_limit,
+        charset=args.charset,
+        model=json.loads(args.model),
+        init_from=args.init_from,
+        strategy=args.strategy,
+        cpu_devices=args.cpu_devices,
+        seed=args.seed,
         command=shlex.join(["python", "train.py", *argv]),
     )
 
@@ -86,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crnn_core.training.trainer import train
 
     run_dir = train(config)
-    print(f"Training finished; weights in {run_dir}. Export with: "
-          f"python -m crnn_core export --run-dir {run_dir} --out artifacts")
+    print(
+        f"Training finished; weights in {run_dir}. Export with: "
+        f"python -m crnn_core export --run-dir {run_dir} --out artifacts"
+    )
     return 0

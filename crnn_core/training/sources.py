@@ -18,6 +18,7 @@ from crnn_core.charset import Charset
 from crnn_core.data.augment import Degradations, degrade
 from crnn_core.data.mixture import MixtureSampler
 from crnn_core.data.readers import LabeledSource, open_source
+from crnn_core.data.synthetic import SyntheticWordGenerator
 from crnn_core.pipeline import SampleFn
 from crnn_core.preprocess import HEIGHT, to_gray_height
 from crnn_core.training.callbacks import ValidationSet
@@ -47,12 +48,17 @@ def augment_real(image: Image.Image, rng: np.random.Generator, max_width: int) -
     if rng.random() < 0.5:
         shear = rng.uniform(-0.2, 0.2)
         image = image.transform(
-            image.size, Image.Transform.AFFINE, (1, shear, -shear * image.height / 2, 0, 1, 0),
-            resample=Image.Resampling.BILINEAR, fillcolor=int(np.median(np.asarray(image))),
+            image.size,
+            Image.Transform.AFFINE,
+            (1, shear, -shear * image.height / 2, 0, 1, 0),
+            resample=Image.Resampling.BILINEAR,
+            fillcolor=int(np.median(np.asarray(image))),
         )
     if rng.random() < 0.4:
         image = image.rotate(
-            rng.uniform(-4, 4), resample=Image.Resampling.BILINEAR, expand=False,
+            rng.uniform(-4, 4),
+            resample=Image.Resampling.BILINEAR,
+            expand=False,
             fillcolor=int(np.median(np.asarray(image))),
         )
     gray = to_gray_height(image, HEIGHT, max_width).astype(np.float32) / 255.0
@@ -73,10 +79,10 @@ def load_validation_set(
     return ValidationSet(name or source.name, images, texts)
 
 
-def build_training_sources(config: TrainConfig, charset: Charset, max_width: int) -> TrainingSources:
-    """Sample function over the configured mixture, plus the validation sets (held-out + ``val``)."""
-    from crnn_core.data.synthetic import SyntheticWordGenerator
-
+def build_training_sources(
+    config: TrainConfig, charset: Charset, max_width: int
+) -> TrainingSources:
+    """Sample function over the configured mixture, and validation sets (held-out + ``val``)."""
     samplers: list[Callable[[int, int], tuple[np.ndarray, str]]] = []
     sizes: list[int | None] = []
     ratios: list[float] = []
@@ -85,7 +91,7 @@ def build_training_sources(config: TrainConfig, charset: Charset, max_width: int
     for spec, ratio in config.data:
         if spec == SYNTHETIC:
             generator = SyntheticWordGenerator(charset, seed=config.seed, max_width=max_width)
-            samplers.append(lambda item, position, g=generator: g.sample(item))
+            samplers.append(_synthetic_sampler(generator))
             sizes.append(None)
             info["sources"].append({"name": SYNTHETIC, "ratio": ratio})
         else:
@@ -94,13 +100,22 @@ def build_training_sources(config: TrainConfig, charset: Charset, max_width: int
             order = np.random.default_rng(config.seed).permutation(len(source))
             held, kept = order[: config.holdout], order[config.holdout :]
             if len(held):
-                validation.append(load_validation_set(source, held, max_width, f"{source.name}-heldout"))
+                validation.append(
+                    load_validation_set(source, held, max_width, f"{source.name}-heldout")
+                )
             images = [source.load(int(i)) for i in kept]
             samplers.append(_real_sampler(images, config.seed, max_width))
             sizes.append(len(images))
-            info["sources"].append({"name": source.name, "path": str(spec), "ratio": ratio,
-                                    "train": len(kept), "heldout": len(held),
-                                    "skipped": source.skipped.to_dict()})
+            info["sources"].append(
+                {
+                    "name": source.name,
+                    "path": str(spec),
+                    "ratio": ratio,
+                    "train": len(kept),
+                    "heldout": len(held),
+                    "skipped": source.skipped.to_dict(),
+                }
+            )
         ratios.append(ratio)
     for spec in config.val:
         source = open_source(spec)
@@ -113,6 +128,15 @@ def build_training_sources(config: TrainConfig, charset: Charset, max_width: int
         return samplers[source_index](int(item), position)
 
     return TrainingSources(sample, validation, info)
+
+
+def _synthetic_sampler(
+    generator: SyntheticWordGenerator,
+) -> Callable[[int, int], tuple[np.ndarray, str]]:
+    def sample(item: int, position: int) -> tuple[np.ndarray, str]:
+        return generator.sample(item)
+
+    return sample
 
 
 def _real_sampler(

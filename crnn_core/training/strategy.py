@@ -21,8 +21,7 @@ def make_strategy(name: str, cpu_devices: int = 0) -> tf.distribute.Strategy:
             )
         except RuntimeError as exc:
             raise RuntimeError(
-                "cpu_devices must be set before TensorFlow runs anything; "
-                "start a fresh process."
+                "cpu_devices must be set before TensorFlow runs anything; start a fresh process."
             ) from exc
     if name == "default":
         return tf.distribute.get_strategy()

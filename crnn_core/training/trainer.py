@@ -15,8 +15,8 @@ import keras
 import numpy as np
 
 from crnn_core.charset import Charset
-from crnn_core.model import ModelConfig, build_crnn, count_params
 from crnn_core.losses import CTCTrainingModel
+from crnn_core.model import ModelConfig, build_crnn, count_params
 from crnn_core.pipeline import make_training_dataset
 from crnn_core.training.callbacks import TqdmProgress, Validator
 from crnn_core.training.config import TrainConfig
@@ -71,8 +71,12 @@ def train(config: TrainConfig) -> Path:
             log.info("initialised weights from %s", config.init_from)
         trainer = CTCTrainingModel(recognizer)
         # Build variables now: BackupAndRestore restores into a built model.
-        trainer({"image": np.zeros((1, model_config.height, 64, 1), "float32"),
-                 "width": np.full((1,), 64, "int32")})
+        trainer(
+            {
+                "image": np.zeros((1, model_config.height, 64, 1), "float32"),
+                "width": np.full((1,), 64, "int32"),
+            }
+        )
         optimizer = keras.optimizers.AdamW(
             _learning_rate(config), weight_decay=config.weight_decay, clipnorm=5.0
         )
@@ -87,10 +91,13 @@ def train(config: TrainConfig) -> Path:
         model_config.max_width,
         start_index=done * config.batch_size,
     )
-    log.info("strategy %s with %d replicas", type(strategy).__name__,
-             strategy.num_replicas_in_sync)
-    log.info("model %s: %d parameters; resuming at step %d", model_config.name,
-             count_params(recognizer), done)
+    log.info("strategy %s with %d replicas", type(strategy).__name__, strategy.num_replicas_in_sync)
+    log.info(
+        "model %s: %d parameters; resuming at step %d",
+        model_config.name,
+        count_params(recognizer),
+        done,
+    )
     callbacks: list[keras.callbacks.Callback] = [
         keras.callbacks.BackupAndRestore(
             str(run_dir / "backup"), save_freq="epoch", delete_checkpoint=False

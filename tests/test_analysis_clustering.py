@@ -8,6 +8,7 @@ from sklearn.metrics import silhouette_score
 
 from crnn_core.analysis.clustering import (
     apply_standardize,
+    cluster_scores,
     fit_kmeans,
     purity,
     sampled_silhouette,
@@ -111,3 +112,18 @@ def test_kmeans_caps_k_at_distinct_points() -> None:
     result = fit_kmeans(points, 10, seed=0)
     assert result.info["k"] == 3 and result.info["k_requested"] == 10
     assert len(np.unique(result.labels)) == 3
+
+
+def test_cluster_scores_report_both_variants() -> None:
+    # class 0 is the blank: the non-blank variant ignores frames 0-2.
+    points = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [9.0], [9.1]])
+    clusters = np.array([0, 0, 1, 1, 1, 2, 2])
+    labels = np.array([0, 0, 0, 4, 4, 6, 4])
+    scores = cluster_scores(points, clusters, labels, max_samples=100, seed=0)
+    assert scores["purity"]["all"] == pytest.approx((2 + 2 + 1) / 7)
+    assert scores["purity"]["non_blank"] == pytest.approx((2 + 1) / 4)
+    assert scores["silhouette"]["sample_all"] == 7
+    assert scores["silhouette"]["sample_non_blank"] == 4
+    assert scores["silhouette"]["non_blank"] == pytest.approx(
+        silhouette_score(points[3:], clusters[3:])
+    )

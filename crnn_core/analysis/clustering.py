@@ -22,9 +22,12 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
+from crnn_core.charset import BLANK_INDEX
+
 __all__ = [
     "KMeansResult",
     "apply_standardize",
+    "cluster_scores",
     "fit_kmeans",
     "purity",
     "sampled_silhouette",
@@ -118,3 +121,27 @@ def sampled_silhouette(
         return math.nan, int(rows.size)
     score = silhouette_score(features[rows], chosen, metric="euclidean")
     return float(score), int(rows.size)
+
+
+def cluster_scores(
+    features: np.ndarray, clusters: np.ndarray, labels: np.ndarray, max_samples: int, seed: int
+) -> dict[str, Any]:
+    """Silhouette (seeded sample) and purity against ``labels`` (greedy frame classes), on all
+    frames and on non-blank frames only (blank = class 0), as written to summary.json."""
+    non_blank = labels != BLANK_INDEX
+    sil_all, n_all = sampled_silhouette(features, clusters, max_samples, seed)
+    sil_nb, n_nb = sampled_silhouette(features[non_blank], clusters[non_blank], max_samples, seed)
+    return {
+        "silhouette": {
+            "method": "sklearn silhouette_score, euclidean, standardized features, seeded sample",
+            "all": sil_all,
+            "non_blank": sil_nb,
+            "sample_all": n_all,
+            "sample_non_blank": n_nb,
+        },
+        "purity": {
+            "all": purity(clusters, labels),
+            "non_blank": purity(clusters[non_blank], labels[non_blank]),
+        },
+        "purity_labels": "greedy frame labels (argmax class, blank = 0)",
+    }

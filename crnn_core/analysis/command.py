@@ -74,6 +74,7 @@ def _run(args: argparse.Namespace) -> int:
         beam_width=args.beam_width,
         batch_size=args.batch_size,
         umap_sample=args.umap_sample,
+        threads=args.threads or None,
         progress=not args.quiet,
     )
     try:
@@ -128,6 +129,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         type=_positive,
         default=20000,
         help="frames embedded with UMAP (the rest are not on the map)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS/OpenMP threads for KMeans, silhouette, kNN (0 = all cores; 1 is reproducible "
+        "and fastest when other jobs keep the CPU busy)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=_run)

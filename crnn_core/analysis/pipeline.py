@@ -80,14 +80,18 @@ class AnalysisConfig:
 
 
 class _Timer:
+    """Wall and process-CPU seconds per stage (CPU time is what a busy machine distorts least)."""
+
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         yield
         self.seconds[name] = round(time.perf_counter() - start, 3)
+        self.cpu_seconds[name] = round(time.process_time() - cpu, 3)
 
 
 def _chunks(n: int, size: int, desc: str, progress: bool) -> Iterator[slice]:
@@ -199,7 +203,9 @@ def run_analysis(
             frames["cluster"] = km.labels
         labels = frames["greedy_class"].to_numpy()
         with timer.stage("scores"):
-            scores = _scores(features, km.labels, labels, config)
+            scores = clustering.cluster_scores(
+                features, km.labels, labels, config.silhouette_sample, config.seed
+            )
         with timer.stage("matching"):
             table = matching.contingency(km.labels, labels, km.info["k"], charset.num_classes)
             matched = matching.match_clusters(table)
@@ -254,6 +260,7 @@ def run_analysis(
         "placement": placement,
         "export": exported.notes,
         "timings_seconds": timer.seconds,
+        "timings_cpu_seconds": timer.cpu_seconds,
     }
     summary["files_bytes"] = {
         name: (out / f).stat().st_size for name, f in FILES.items() if (out / f).exists()
@@ -278,30 +285,4 @@ def _placement_timing(
         "n_neighbors": placer.n_neighbors,
         "index_seconds": round(built, 4),
         "seconds_per_100_frames": round(time.perf_counter() - start, 4),
-    }
-
-
-def _scores(
-    features: np.ndarray, clusters: np.ndarray, labels: np.ndarray, config: AnalysisConfig
-) -> dict[str, Any]:
-    """Silhouette (seeded sample) and purity on all frames and on non-blank frames only."""
-    non_blank = labels != BLANK_INDEX
-    sil_all, n_all = clustering.sampled_silhouette(
-        features, clusters, config.silhouette_sample, config.seed
-    )
-    sil_nb, n_nb = clustering.sampled_silhouette(
-        features[non_blank], clusters[non_blank], config.silhouette_sample, config.seed
-    )
-    return {
-        "silhouette": {
-            "all": sil_all,
-            "non_blank": sil_nb,
-            "sample_all": n_all,
-            "sample_non_blank": n_nb,
-        },
-        "purity": {
-            "all": clustering.purity(clusters, labels),
-            "non_blank": clustering.purity(clusters[non_blank], labels[non_blank]),
-        },
-        "purity_labels": "greedy frame labels (argmax class, blank = 0)",
     }

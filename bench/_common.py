@@ -7,6 +7,7 @@ baseline measured in the same run: slow-downs from other jobs hit every candidat
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -22,7 +23,16 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-__all__ = ["ROOT", "Timings", "interleaved", "machine_line", "median", "percentile", "print_table"]
+__all__ = [
+    "ROOT",
+    "Timings",
+    "interleaved",
+    "machine_line",
+    "median",
+    "parse_variant",
+    "percentile",
+    "print_table",
+]
 
 
 def _cpu_model() -> str:
@@ -110,3 +120,17 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def parse_variant(spec: str) -> tuple[str, dict[str, object]]:
+    """``'NAME={"lstm_layers": 1}'`` -> ``("NAME", {"lstm_layers": 1})``: ModelConfig overrides."""
+    name, sep, overrides = spec.partition("=")
+    try:
+        values = json.loads(overrides) if sep else None
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"--variant {spec!r}: the part after '=' is not JSON ({exc}).") from exc
+    if not name or not isinstance(values, dict):
+        raise SystemExit(
+            f"--variant {spec!r}: write NAME=JSON, e.g. '1 BiLSTM={{\"lstm_layers\": 1}}'."
+        )
+    return name, values

@@ -1,7 +1,7 @@
 """Inference speed of the shipped model: batch-1 latency and batched words/s, several call paths.
 
 Usage: python bench/infer_latency.py [--runs 100] [--batch-repeats 8] [--batches 64 256]
-       [--artifacts artifacts]
+       [--eager] [--variant NAME=JSON ...] [--artifacts artifacts]
 
 Inputs are rendered word images (``SyntheticWordGenerator``, seed 0, widths 16–160 px), a different
 word on every call, so variable widths (and any retracing they cause) are part of the measurement.
@@ -14,6 +14,8 @@ End-to-end paths (list of uint8 (32, W) images in, ``Prediction`` objects out; r
 model + greedy decode):
   Recognizer.predict     what ``crnn_core.recognizer`` does now;
   predict_on_batch e2e   the same steps with the model called through ``predict_on_batch``.
+``--variant 'NAME={"lstm_layers": 1}'`` adds tables for random-weight models built from the shipped
+config with ModelConfig overrides, called through ``run_logits`` (what ``Recognizer`` uses).
 Paths take turns call by call. Reported: wall-clock median / min / p90, median process CPU time
 (all threads; much less inflated by other jobs than wall time), words/s from the wall median, and
 ratios "vs base" = predict_on_batch time / path time of the same kind (model or e2e).
@@ -23,6 +25,8 @@ Goals (issue 3): batch 1 ≤ 10 ms, batched ≥ 500 words/s.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -30,12 +34,21 @@ import _common  # first: sets sys.path and the Keras backend before Keras is imp
 import keras
 import numpy as np
 import tensorflow as tf
-from _common import Timings, interleaved, machine_line, median, percentile, print_table
+from _common import (
+    Timings,
+    interleaved,
+    machine_line,
+    median,
+    parse_variant,
+    percentile,
+    print_table,
+)
 
 from crnn_core.artifacts import load_recognizer
 from crnn_core.data.synthetic import SyntheticWordGenerator
+from crnn_core.model import ModelConfig, build_crnn
 from crnn_core.preprocess import HEIGHT, logit_length, pad_batch
-from crnn_core.recognizer import Recognizer
+from crnn_core.recognizer import Recognizer, run_logits
 
 Inputs = dict[str, np.ndarray]
 
@@ -148,6 +161,40 @@ def report(times: dict[str, Timings], batch: int) -> None:
     )
 
 
+def compare_variants(
+    config: ModelConfig, specs: Sequence[str], images: list[np.ndarray], batch: int, repeats: int
+) -> None:
+    """Random-weight models (shipped config, then each ``NAME=JSON`` override), ``run_logits``."""
+    configs = {"shipped config": config}
+    for spec in specs:
+        name, overrides = parse_variant(spec)
+        configs[name] = dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
+    candidates: dict[str, Callable[[], object]] = {}
+    groups = [images[i : i + batch] for i in range(0, len(images) - batch + 1, batch)]
+    for name, variant in configs.items():
+        model, pick = build_crnn(variant), cycling(groups)
+        candidates[name] = lambda model=model, pick=pick: run_logits(model, pick())  # type: ignore[misc]
+    times = interleaved(candidates, repeats, warmup=3)
+    base = times["shipped config"]
+    rows = [
+        [
+            name,
+            len(t.wall),
+            f"{1000 * median(t.wall):.2f}",
+            f"{1000 * median(t.cpu):.2f}",
+            f"{batch / median(t.wall):.0f}",
+            f"{median(base.wall) / median(t.wall):.2f}×",
+            f"{median(base.cpu) / median(t.cpu):.2f}×",
+        ]
+        for name, t in times.items()
+    ]
+    print(f"\nvariants (random weights, run_logits), batch {batch}")
+    print_table(
+        ["config", "calls", "ms med", "CPU ms med", "words/s", "vs shipped", "vs shipped (CPU)"],
+        rows,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100, help="batch-1 calls per path")
@@ -157,6 +204,14 @@ def main() -> None:
         "--eager", action="store_true", help="add model(x) without tf.function (very slow)"
     )
     parser.add_argument("--artifacts", type=Path, default=_common.ROOT / "artifacts")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="also time a random-weight variant of the shipped config, e.g. "
+        "'1 BiLSTM={\"lstm_layers\": 1}'",
+    )
     args = parser.parse_args()
 
     recognizer = load_recognizer(args.artifacts)
@@ -184,6 +239,12 @@ def main() -> None:
         f"fastest model path {1000 * best_one:.2f} ms; batched ≥ 500 words/s → "
         f"Recognizer.predict {max(batched_rates, default=float('nan')):.0f} words/s"
     )
+    if args.variant:
+        config_path = args.artifacts / "model_config.json"
+        config = ModelConfig.from_dict(json.loads(config_path.read_text("utf-8")))
+        for batch in [1, *args.batches]:
+            repeats = args.runs if batch == 1 else args.batch_repeats
+            compare_variants(config, args.variant, images, batch, repeats)
     print(machine_line())
 
 

@@ -1,7 +1,7 @@
 """Training throughput (images/s): the shipped CRNN configuration vs the reference slim CRNN.
 
 Usage: python bench/train_throughput.py [--steps 20] [--batch-size 64] [--width 128] [--rounds 4]
-       [--warmup 10] [--no-bf16] [--xla] [--artifacts artifacts]
+       [--warmup 10] [--no-bf16] [--xla] [--variant NAME=JSON ...] [--artifacts artifacts]
 
 One training step = forward + CTC loss + backward + AdamW update, run by ``CTCTrainingModel.fit``
 on one in-memory random batch repeated (no input pipeline cost): images (batch, 32, width, 1),
@@ -12,7 +12,9 @@ random labels of 3–10 characters. Rows:
                  with);
   shipped bf16   the same under ``mixed_bfloat16`` (built after every float32 model: the policy
                  applies at construction);
-  shipped XLA    the same with ``jit_compile=True`` (``--xla``).
+  shipped XLA    the same with ``jit_compile=True`` (``--xla``);
+  NAME           ``--variant 'NAME={"lstm_layers": 1}'``: the shipped config with ModelConfig
+                 overrides (random weights, like every row).
 After ``--warmup`` steps each, the models take turns, ``--steps / --rounds`` steps at a time, so a
 burst of background load hits all of them. Per-step wall time and process CPU time (all threads) are
 recorded; images/s use the median step. The goal of issue 3 is shipped ≥ 2× the reference.
@@ -21,6 +23,7 @@ recorded; images/s use the median step. The goal of issue 3 is shipped ≥ 2× t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -30,7 +33,7 @@ import _common  # first: sets sys.path and the Keras backend before Keras is imp
 import keras
 import numpy as np
 import tensorflow as tf
-from _common import machine_line, median, percentile, print_table
+from _common import machine_line, median, parse_variant, percentile, print_table
 
 from crnn_core.losses import CTCTrainingModel
 from crnn_core.model import ModelConfig, build_crnn, count_params
@@ -106,6 +109,13 @@ def main() -> None:
     parser.add_argument("--artifacts", type=Path, default=_common.ROOT / "artifacts")
     parser.add_argument("--no-bf16", action="store_true", help="skip the mixed_bfloat16 row")
     parser.add_argument("--xla", action="store_true", help="add a jit_compile=True row")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="extra row: shipped config with overrides, e.g. '1 BiLSTM={\"lstm_layers\": 1}'",
+    )
     args = parser.parse_args()
 
     shipped = load_shipped_config(args.artifacts)
@@ -127,6 +137,9 @@ def main() -> None:
         "reference (3×3 convs)": build_trainer(reference),
         "shipped": build_trainer(shipped),
     }
+    for spec in args.variant:
+        name, overrides = parse_variant(spec)
+        models[name] = build_trainer(dataclasses.replace(shipped, **overrides))  # type: ignore[arg-type]
     if args.xla:
         models["shipped XLA"] = build_trainer(shipped, jit_compile=True)
     if not args.no_bf16:
@@ -181,9 +194,14 @@ def main() -> None:
         ],
         rows,
     )
-    ratio = median(wall[base]) / median(wall["shipped"])
-    verdict = "meets" if ratio >= 2.0 else "misses"
-    print(f"shipped / reference throughput: {ratio:.2f}× ({verdict} the ≥ 2× goal)")
+    for label, times in (("wall time", wall), ("CPU time", cpu)):
+        ratio = median(times[base]) / median(times["shipped"])
+        verdict = "meets" if ratio >= 2.0 else "misses"
+        print(f"shipped / reference throughput by {label}: {ratio:.2f}× ({verdict} the ≥ 2× goal)")
+    print(
+        "Under heavy background load trust the CPU-time ratio: wall time also counts the waits "
+        "for a free core, which hit multi-threaded ops unevenly."
+    )
     print(machine_line())
 
 

@@ -195,11 +195,21 @@ def export_run(
         if metrics_path.exists()
         else []
     )
+    best = run_dir / "best.json"
+    sources = run_dir / "data_sources.json"
+    backup = run_dir / "backup" / "training_metadata.json"
     history.append(
         {
             "command": train_config.command,
             "config": json.loads(train_config.to_json()),
             "weights": which,
+            "best": json.loads(best.read_text()) if best.exists() else None,
+            "completed_steps": (
+                json.loads(backup.read_text())["epoch"] * train_config.checkpoint_every
+                if backup.exists()
+                else None
+            ),
+            "data_sources": json.loads(sources.read_text()) if sources.exists() else None,
             "validation_curve": curve,
         }
     )

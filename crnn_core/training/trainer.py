@@ -84,6 +84,7 @@ def train(config: TrainConfig) -> Path:
 
     done = completed_steps(run_dir, config.checkpoint_every)
     sources = build_training_sources(config, charset, model_config.max_width)
+    (run_dir / "data_sources.json").write_text(json.dumps(sources.info, indent=2), "utf-8")
     dataset = make_training_dataset(
         sources.sample_fn,
         charset,

@@ -115,7 +115,7 @@ def test_folder_lazy_corrupt_image_is_skipped_and_counted_once(tmp_path: Path) -
     assert all(s.image.mode == "L" for s in samples)
     assert source.skipped.counts["corrupt_image"] == 2
     assert source.skipped.total == 9
-    with pytest.raises(ImageLoadError, match="images/corrupt.png"):
+    with pytest.raises(ImageLoadError, match=r"images/corrupt\.png"):
         source.load(2)
     assert source.skipped.counts["corrupt_image"] == 2
 

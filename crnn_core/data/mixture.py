@@ -30,7 +30,7 @@ _ITEM_STREAM = 1
 
 
 def parse_ratios(spec: str) -> dict[str, float]:
-    """``"synthetic=0.8,ic03=0.2"`` (or ``synthetic=4,ic03=1``) -> ``{name: ratio}``, unnormalised."""
+    """``"synthetic=0.8,ic03=0.2"`` (or ``synthetic=4,ic03=1``) -> ``{name: ratio}`` (raw)."""
     ratios: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         name, sep, value = part.partition("=")
@@ -172,7 +172,7 @@ class MixtureSampler:
         return int(source), int(item)
 
     def batch(self, step: int, batch_size: int) -> np.ndarray:
-        """Rows for training step ``step``: positions ``[step * batch_size, (step + 1) * batch_size)``."""
+        """Rows for training ``step``: positions ``[step * batch_size, (step + 1) * batch_size)``."""
         return self.draws(step * batch_size, batch_size)
 
     def iterate(self, start: int = 0) -> Iterator[tuple[int, int]]:

@@ -132,7 +132,8 @@ class LabeledSource(ABC):
         return len(self._texts)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, n={len(self)}, skipped={self.skipped.total})"
+        name = type(self).__name__
+        return f"{name}(name={self.name!r}, n={len(self)}, skipped={self.skipped.total})"
 
     @property
     def texts(self) -> list[str]:

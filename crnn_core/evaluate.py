@@ -117,7 +117,9 @@ def evaluate_source(
                     f"predict_fn returned {len(outputs)} results for {len(batch)} images; it must "
                     "return one (text, confidence) per image, in order."
                 )
-            records.extend(_record(s, str(t), float(c)) for s, (t, c) in zip(batch, outputs, strict=True))
+            records.extend(
+                _record(s, str(t), float(c)) for s, (t, c) in zip(batch, outputs, strict=True)
+            )
             bar.update(batch[-1].index + 1 - bar.n)
     pairs = [(r.prediction, r.truth) for r in records]
     scores = score(pairs, [r.confidence for r in records], seconds)
@@ -175,7 +177,8 @@ def format_table(results: Sequence[EvaluationResult]) -> str:
 
     def line(cells: list[str]) -> str:
         padded = [
-            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ]
         return "| " + " | ".join(padded) + " |"
 

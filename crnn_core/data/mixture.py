@@ -172,7 +172,7 @@ class MixtureSampler:
         return int(source), int(item)
 
     def batch(self, step: int, batch_size: int) -> np.ndarray:
-        """Rows for training ``step``: positions ``[step * batch_size, (step + 1) * batch_size)``."""
+        """Rows for ``step``: positions ``[step * batch_size, (step + 1) * batch_size)``."""
         return self.draws(step * batch_size, batch_size)
 
     def iterate(self, start: int = 0) -> Iterator[tuple[int, int]]:

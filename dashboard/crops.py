@@ -13,21 +13,29 @@ from dashboard.analysis_view import AnalysisView
 
 __all__ = ["column_crop", "frame_crops", "gallery_table", "png_data_uri"]
 
+PAD = 235.0  # outside the word image
+TICK = (220.0, 30.0, 30.0)  # marks the frame's columns above and below
+
 
 def column_crop(
     image: np.ndarray, col_start: int, col_end: int, context: int = 16, scale: int = 2
 ) -> np.ndarray:
-    """RGB crop of a (32, W) word image around columns ``[col_start, col_end)``, the frame's
-    columns tinted so the eye finds them; upscaled ``scale`` times (nearest)."""
+    """RGB window of a (32, W) word image: ``context`` columns, the frame's columns
+    ``[col_start, col_end)`` (tinted, with red ticks above and below), ``context`` columns.
+    Every window has the same width (outside the image is light grey), upscaled ``scale``x."""
     height, width = image.shape
-    lo, hi = max(0, col_start - context), min(width, col_end + context)
-    crop = np.repeat(image[:, lo:hi, None], 3, axis=2).astype(np.float32)
-    a, b = max(0, col_start - lo), max(0, min(col_end, width) - lo)
-    crop[:, a:b, 0] = crop[:, a:b, 0] * 0.5 + 127
-    crop[:, a:b, 2] *= 0.5
+    span = max(col_end - col_start, 1)
+    window = np.full((height, 2 * context + span), PAD, dtype=np.float32)
+    lo = col_start - context
+    src_lo, src_hi = max(lo, 0), min(lo + window.shape[1], width)
+    if src_hi > src_lo:
+        window[:, src_lo - lo : src_hi - lo] = image[:, src_lo:src_hi]
+    crop = np.repeat(window[:, :, None], 3, axis=2)
+    frame = slice(context, context + span)
+    crop[:, frame, 0] = crop[:, frame, 0] * 0.5 + 127
+    crop[:, frame, 2] *= 0.5
+    crop[:2, frame] = crop[-2:, frame] = TICK
     out = np.clip(crop, 0, 255).astype(np.uint8)
-    if out.shape[1] == 0:
-        out = np.zeros((height, 1, 3), dtype=np.uint8)
     return np.repeat(np.repeat(out, scale, axis=0), scale, axis=1)
 
 

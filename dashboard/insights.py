@@ -8,11 +8,19 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from crnn_core.analysis.export import BLANK_DISPLAY
 from crnn_core.charset import BLANK_INDEX
 from dashboard.analysis_view import AnalysisView
 from dashboard.scoring import word_correct
 
-__all__ = ["cluster_profile", "contingency", "filter_frames", "frame_correct", "map_sample"]
+__all__ = [
+    "cluster_profile",
+    "contingency",
+    "filter_frames",
+    "frame_correct",
+    "largest_non_blank_cluster",
+    "map_sample",
+]
 
 
 def filter_frames(
@@ -58,6 +66,19 @@ def cluster_profile(
     return len(members), float(table["share"].iloc[0]), table.head(top)
 
 
+def largest_non_blank_cluster(frames: pd.DataFrame) -> int | None:
+    """The biggest cluster whose most common greedy label is not the blank (``None`` if none)."""
+    if frames.empty:
+        return None
+    counts = pd.crosstab(frames["cluster"], frames["label"] != BLANK_INDEX)
+    if True not in counts:
+        return None
+    mostly_chars = counts[counts[True] > counts.get(False, 0)]
+    if mostly_chars.empty:
+        return None
+    return int(mostly_chars.sum(axis=1).idxmax())
+
+
 def frame_correct(analysis: AnalysisView, protocol: str = "acc36") -> np.ndarray | None:
     """Per frame: 1 if its image's greedy text is right, 0 if wrong, -1 if it cannot be scored
     (int8, aligned with ``analysis.frames``); ``None`` if the analysis has no truth."""
@@ -70,12 +91,16 @@ def frame_correct(analysis: AnalysisView, protocol: str = "acc36") -> np.ndarray
     return mapped.fillna(-1).to_numpy(dtype=np.int8)
 
 
-def contingency(analysis: AnalysisView) -> pd.DataFrame | None:
+def contingency(analysis: AnalysisView, hide_blank: bool = False) -> pd.DataFrame | None:
     """Cluster × character frame counts: the analysis' own table, else counted from the frames.
-    Columns that are all zero are dropped (characters the model never predicted)."""
+    Columns that are all zero are dropped (characters the model never predicted); with
+    ``hide_blank`` the blank column and the clusters left empty without it are dropped too."""
     table = analysis.contingency
     if table is None or table.empty:
         if not {"cluster", "char"} <= set(analysis.frames.columns):
             return None
         table = pd.crosstab(analysis.frames["cluster"], analysis.frames["char"].astype(str))
+    if hide_blank:
+        table = table.drop(columns=[BLANK_DISPLAY], errors="ignore")
+        table = table.loc[table.to_numpy().sum(axis=1) > 0]
     return table.loc[:, table.to_numpy().sum(axis=0) > 0]

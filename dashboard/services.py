@@ -5,13 +5,24 @@ Everything slow happens once per server (``st.cache_resource``) or once per inpu
 ``artifacts/`` while the server runs is picked up on the next interaction.
 
 The artifacts directory is ``$CRNN_ARTIFACTS`` if set, else the repository's ``artifacts/``.
+
+Streamlit calls ``keras.backend.clear_session()`` after every script run
+(``streamlit/runtime/scriptrunner/script_runner.py``, ``_clean_problem_modules``). With the
+TensorFlow backend that empties TensorFlow's kernel cache, so the next prediction rebuilds every
+kernel (0.2-0.8 s here instead of ~10 ms). The dashboard keeps one model for the server's whole
+life, so ``_keep_kernels_between_runs`` turns that one call into a no-op (other callers of
+``clear_session`` are unaffected), and ``gc.freeze()`` keeps the post-run garbage collection
+from walking TensorFlow's object graph every time.
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import io
 import logging
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -78,11 +89,31 @@ def _warm_up(recognizer: Recognizer) -> None:
         recognizer.decode(logits, lexicon=[recognizer.charset.characters[:3]])
 
 
+def _keep_kernels_between_runs() -> None:
+    """Make Streamlit's post-run ``keras.backend.clear_session()`` a no-op (see module doc)."""
+    import keras
+
+    original = keras.backend.clear_session
+    if getattr(original, "_keeps_kernels", False):
+        return
+
+    @functools.wraps(original)
+    def clear_session(*args: Any, **kwargs: Any) -> Any:
+        if sys._getframe(1).f_code.co_name == "_clean_problem_modules":
+            return None
+        return original(*args, **kwargs)
+
+    clear_session._keeps_kernels = True  # type: ignore[attr-defined]
+    keras.backend.clear_session = clear_session
+
+
 @st.cache_resource(show_spinner="Loading the model…", max_entries=2)
 def _recognizer(directory: str, stamp: float) -> Recognizer:
     del stamp  # cache key only
+    _keep_kernels_between_runs()
     recognizer = load_recognizer(directory)
     _warm_up(recognizer)
+    gc.freeze()  # the model's objects live as long as the server: keep them out of every GC
     return recognizer
 
 
@@ -117,17 +148,22 @@ def get_manifest(directory: Path | None = None) -> dict[str, Any]:
 
 @st.cache_data(show_spinner="Rendering sample words…", max_entries=4)
 def sample_images(characters: str, count: int = 6, seed: int = 2024) -> list[tuple[str, bytes]]:
-    """``count`` synthetic word images as ``(name, png bytes)``; the name holds the true text."""
+    """``count`` synthetic word images (distinct words of 2-10 characters) as
+    ``(name, png bytes)``; the name is the true text in quotes."""
     from crnn_core.data.synthetic import SyntheticWordGenerator
 
     generator = SyntheticWordGenerator(Charset(characters), seed=seed)
-    samples = []
-    for index in range(count):
+    samples: dict[str, bytes] = {}
+    for index in range(20 * count):
         image, text = generator.sample(index)
-        buffer = io.BytesIO()
-        Image.fromarray(image, mode="L").save(buffer, format="PNG")
-        samples.append((f"sample {index + 1} · “{text}”", buffer.getvalue()))
-    return samples
+        name = f"“{text}”"
+        if 2 <= len(text) <= 10 and name not in samples:
+            buffer = io.BytesIO()
+            Image.fromarray(image, mode="L").save(buffer, format="PNG")
+            samples[name] = buffer.getvalue()
+        if len(samples) == count:
+            break
+    return list(samples.items())
 
 
 # ----- analysis --------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_sample_picker_produces_a_prediction(app: AppTest) -> None:
     picker.set_value(picker.options[0]).run()
     _no_trouble(app)
     assert any("prediction" in m.value for m in app.markdown)
-    assert "sample 1" in _texts(app)
+    assert f"{picker.options[0]} · decoder" in _texts(app)
 
 
 def test_missing_artifacts_explain_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

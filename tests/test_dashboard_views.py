@@ -51,6 +51,14 @@ def test_filters(view: AnalysisView) -> None:
     assert len(sample) == 50 and sample["x"].notna().all()
 
 
+def test_largest_non_blank_cluster() -> None:
+    frames = pd.DataFrame({"cluster": [0, 0, 0, 1, 1, 2], "label": [0, 0, 0, 3, 0, 4]})
+    assert insights.largest_non_blank_cluster(frames) == 2  # 1 is a tie, 0 is blank
+    frames.loc[4, "label"] = 5
+    assert insights.largest_non_blank_cluster(frames) == 1
+    assert insights.largest_non_blank_cluster(frames[frames["label"] == 0]) is None
+
+
 def test_cluster_profile_by_hand() -> None:
     frames = pd.DataFrame({"cluster": [0, 0, 0, 0, 1], "char": ["a", "a", "a", "b", "c"]})
     size, purity, top = insights.cluster_profile(frames, 0)
@@ -101,12 +109,16 @@ def test_contingency_counts_frames(view: AnalysisView) -> None:
     assert table is not None and int(table.to_numpy().sum()) == len(view.frames)
     in_cluster = (view.frames["cluster"] == 2) & (view.frames["char"] == "b")
     assert table.loc[2, "b"] == int(in_cluster.sum())
+    no_blank = insights.contingency(view, hide_blank=True)
+    assert no_blank is not None and "∅" not in no_blank.columns
+    assert int(no_blank.to_numpy().sum()) == int((view.frames["label"] != 0).sum())
 
 
 def test_column_crop_marks_the_frame(view: AnalysisView) -> None:
     image = np.full((32, 40), 200, dtype=np.uint8)
     crop = crops.column_crop(image, 8, 12, context=4, scale=1)
     assert crop.shape == (32, 12, 3)
+    assert crops.column_crop(image, 0, 4, context=4, scale=1).shape == (32, 12, 3)  # at an edge
     assert (crop[:, 4:8, 2] < crop[:, :4, 2]).all()  # the frame's columns are tinted
     assert crops.png_data_uri(crop).startswith("data:image/png;base64,")
     pictures = crops.frame_crops(view, view.frames.iloc[[21, 22]])

@@ -34,8 +34,10 @@ def alignment_figure(
         np.exp(log_softmax(logits[None])[0]) if len(logits) else np.zeros((0, charset.num_classes))
     )
     peak = probs.max(axis=0) if len(probs) else np.zeros(charset.num_classes)
-    classes = np.argsort(-peak)[:top]
-    classes = np.union1d(classes, [0])[::-1]
+    # blank first, then the likeliest characters in the order they peak (reads like the word)
+    chars = [int(c) for c in np.argsort(-peak)[:top] if c != 0]
+    when = probs.argmax(axis=0) if len(probs) else np.zeros(charset.num_classes, dtype=int)
+    classes = np.array([0, *sorted(chars, key=lambda c: (when[c], c))])
     symbols = [BLANK_SYMBOL, *charset.characters]
     names = [symbols[c] for c in classes]
     centres = frames["col_start"].to_numpy() + 2.0
@@ -112,7 +114,12 @@ def alignment_figure(
             **spike,
         },
         yaxis3={"domain": [0.76, 1.0], "autorange": "reversed", "showticklabels": False},
-        yaxis2={"domain": [0.33, 0.74], "title": "char", "type": "category"},
+        yaxis2={
+            "domain": [0.33, 0.74],
+            "title": "char",
+            "type": "category",
+            "autorange": "reversed",
+        },
         yaxis={
             "domain": [0.0, 0.29],
             "title": "",

@@ -103,7 +103,14 @@ cluster_ids = analysis.clusters()
 if cluster_ids:
     left, right = st.columns([2, 3])
     with left:
-        cluster = st.selectbox("Cluster", cluster_ids, key="inspect")
+        start = insights.largest_non_blank_cluster(frames_all)
+        cluster = st.selectbox(
+            "Cluster",
+            cluster_ids,
+            index=cluster_ids.index(start) if start in cluster_ids else 0,
+            key="inspect",
+            help="Starts on the largest cluster whose frames are mostly characters.",
+        )
         size_c, purity, top = insights.cluster_profile(frames_all, cluster)
         matched = analysis.cluster_row(cluster).get("matched_char")
         matched = "—" if matched is None or pd.isna(matched) else str(matched)
@@ -125,11 +132,15 @@ if cluster_ids:
         sample = members.sample(min(12, len(members)), random_state=0)
         show_crops(crops.frame_crops(analysis, sample, limit=12))
 
-table = insights.contingency(analysis)
-if table is not None:
-    st.subheader("Cluster × character")
-    normalise = st.toggle("Share of each cluster (rows sum to 1)", value=True, key="normalise")
+st.subheader("Cluster × character")
+t1, t2 = st.columns(2)
+normalise = t1.toggle("Share of each cluster (rows sum to 1)", value=True, key="normalise")
+no_blank = t2.toggle("Hide the blank column", value=True, key="no_blank_column")
+table = insights.contingency(analysis, hide_blank=no_blank)
+if table is not None and not table.empty:
     st.plotly_chart(maps.contingency_figure(table, normalise), key="contingency")
+else:
+    st.caption("No frames to count.")
 
 st.subheader("Confusable pairs")
 pairs = analysis.pairs

@@ -58,6 +58,7 @@ else:
         f"{len(diff):,}",
         f"{len(diff) / max(len(images), 1):.1%} of {len(images):,}",
         delta_color="off",
+        delta_arrow="off",
     )
     if "beam right" in diff:
         greedy_right = diff["greedy right"].fillna(False)

@@ -25,10 +25,9 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric("Parameters", f"{model.get('parameters', 0):,}")
 c2.metric("Classes", model.get("num_classes", "?"), help="characters + the CTC blank (index 0)")
 c3.metric(
-    "Input",
-    f"{manifest.get('input', {}).get('height', '?')} px high",
-    f"width ≤ {model.get('max_width', '?')} px",
-    delta_color="off",
+    "Input (height × width)",
+    f"{manifest.get('input', {}).get('height', '?')} × ≤{model.get('max_width', '?')} px",
+    help="grayscale; aspect ratio kept, wider words are squashed to the maximum width",
 )
 c4.metric("Created", str(manifest.get("created", "?"))[:10])
 
@@ -69,7 +68,7 @@ if not training:
 for stage, entry in enumerate(training, start=1):
     config = entry.get("config", {}) or {}
     st.markdown(f"**Stage {stage}** · weights: `{entry.get('weights', '?')}`")
-    st.code(entry.get("command", "(command not recorded)"), language="bash")
+    st.code(entry.get("command", "(command not recorded)"), language="bash", wrap_lines=True)
     if config:
         if config.get("data"):
             data = pd.DataFrame(config["data"])

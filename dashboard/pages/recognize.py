@@ -35,7 +35,7 @@ with left:
         help="PNG, JPEG, BMP, WebP, TIFF (GIF: first frame).",
     )
     samples = dict(services.sample_images(recognizer.charset.characters))
-    picked = st.pills("…or try a built-in sample", list(samples), key="sample")
+    picked = st.pills("…or try a built-in sample", list(samples), key="sample", wrap=True)
 with right:
     decoder = st.radio(
         "Decoder",
@@ -91,7 +91,9 @@ if len(good) > 1:
         },
     )
     names = [r.name for r in good]
-    chosen = st.selectbox("Details for", range(len(good)), format_func=names.__getitem__)
+    chosen = st.selectbox(
+        "Details for", range(len(good)), index=len(good) - 1, format_func=names.__getitem__
+    )
     result = good[chosen]
 else:
     result = good[0]

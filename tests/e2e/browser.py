@@ -1,0 +1,178 @@
+"""Drive the real dashboard: start ``streamlit run`` on a free port, open Debian's Chromium with
+Playwright (never a downloaded browser), and the few interactions the tests and
+``scripts/screenshots.py`` share. Streamlit renders over a websocket, so every step waits for an
+element, never for page load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PREDICTION = "div.prediction[data-text]"
+PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot .main-svg"
+
+
+def browser_available() -> bool:
+    if not Path(CHROMIUM).exists():
+        return False
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(artifacts: Path, log: Path, timeout: float = 120) -> Iterator[str]:
+    """``streamlit run dashboard/app.py`` on a free port with ``CRNN_ARTIFACTS=artifacts``;
+    yields its URL and kills the process group on exit."""
+    port = free_port()
+    env = dict(os.environ, CRNN_ARTIFACTS=str(artifacts), TF_CPP_MIN_LOG_LEVEL="2")
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+               "--server.headless", "true", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"streamlit did not start; see {log}:\n{log.read_text()[-3000:]}"
+                )
+            time.sleep(0.5)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1400, height: int = 1000) -> Iterator[Any]:
+    """A Playwright page in Debian's Chromium (headless)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(120_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def open_app(page: Any, url: str, path: str = "") -> None:
+    """Load a page of the app and wait until Streamlit has rendered its title and gone idle."""
+    page.goto(f"{url}/{path}")
+    page.wait_for_selector("h1", state="visible")
+    wait_idle(page)
+
+
+def wait_idle(page: Any, timeout: float = 120) -> None:
+    """Wait until the script run is over (no running-status widget, no spinner)."""
+    deadline = time.monotonic() + timeout
+    page.wait_for_timeout(150)
+    busy = "[data-testid='stStatusWidget'], [data-testid='stSpinner']"
+    while page.locator(busy).count() and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+
+
+def upload(page: Any, name: str, data: bytes, mime: str = "image/png") -> float:
+    """Upload one file; returns seconds until the prediction text is visible."""
+    start = time.perf_counter()
+    page.locator("input[type='file']").first.set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
+    page.wait_for_function(
+        "name => [...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"
+        ".some(e => e.textContent.startsWith(name)) && document.querySelector("
+        f'"{PREDICTION}") !== null',
+        arg=name,
+        polling=50,
+    )
+    return time.perf_counter() - start
+
+
+def prediction_text(page: Any) -> str:
+    return str(page.locator(PREDICTION).first.get_attribute("data-text"))
+
+
+def choose_beam(page: Any) -> None:
+    page.get_by_text("Beam search", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"
+        ".some(e => e.textContent.includes('decoder: beam'))",
+        polling=50,
+    )
+    wait_idle(page)
+
+
+def open_page(page: Any, title: str) -> float:
+    """Click a navigation link; returns seconds until a plotly chart has drawn (or the title,
+    if the page has no chart)."""
+    start = time.perf_counter()
+    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    page.wait_for_selector(f"h1:has-text('{title.split()[0]}')")
+    return time.perf_counter() - start
+
+
+def whole_page(page: Any, width: int = 1400, max_height: int = 4000) -> bytes:
+    """Screenshot of the whole app: Streamlit scrolls inside its main container, not the
+    document, so the viewport is grown to the content's height first (then restored)."""
+    height = page.evaluate(
+        '() => Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
+        '[data-testid="stAppViewContainer"], section\')].map(e => e.scrollHeight), '
+        "document.documentElement.scrollHeight)"
+    )
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": min(int(height) + 40, max_height)})
+    page.wait_for_timeout(700)  # plotly and the data grid re-layout to the new size
+    png: bytes = page.screenshot()
+    page.set_viewport_size(before)
+    return png
+
+
+def wait_for_plot(page: Any, timeout_ms: float = 120_000) -> None:
+    page.wait_for_selector(PLOT, state="visible", timeout=timeout_ms)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.io as pio
 import pytest
 from dashboard_support import FakeAnalysis
 
@@ -152,14 +153,30 @@ def test_umap_figure_for_many_frames_has_no_per_point_strings() -> None:
             "char": rng.choice(list("abc"), n),
         }
     )
+    frames.index = frames.index + 5  # row labels of the full table, not positions
     for colour in ("cluster", "entropy", "correct"):
-        fig = maps.umap_figure(frames, colour, correct=rng.random(n) > 0.5)
+        fig = maps.umap_figure(frames, colour, correct=rng.integers(-1, 2, n))
         (trace,) = fig.data
         assert trace.type == "scattergl" and trace.text is None
-        assert trace.customdata.dtype == np.float64 and len(trace.customdata) == n
+        assert trace.customdata.dtype == np.int32 and trace.customdata.shape == (n,)
+        assert trace.customdata[0] == 5 and trace.x.dtype == np.float32
+        assert len(pio.to_json(fig, validate=False)) < 3_000_000  # float64 + 5 columns: 7 MB
+    few = maps.umap_figure(frames.head(1000), "cluster")
+    assert few.data[0].customdata.shape == (1000, 4)  # small maps: image, frame, cluster too
+    assert list(few.data[0].customdata[1]) == [6, 0, 1, int(frames["cluster"].iloc[1])]
     by_char = maps.umap_figure(frames, "char")
     assert sorted(t.name for t in by_char.data) == ["a", "b", "c"]
     assert sum(len(t.x) for t in by_char.data) == n
+
+
+def test_selected_rows_reads_every_customdata_shape() -> None:
+    points = [
+        {"customdata": {"0": 7, "1": 3, "2": 1, "3": 5}},  # a row of a typed 2-D array
+        {"customdata": [9, 1, 2, 3]},
+        {"customdata": 11},  # 1-D customdata (large maps)
+        {"point_index": 4},  # no customdata: ignored
+    ]
+    assert maps.selected_rows(points) == [7, 9, 11]
 
 
 def test_learning_curve_concatenates_stages() -> None:

@@ -16,7 +16,13 @@ import plotly.graph_objects as go
 
 from dashboard.components import PALETTE
 
-__all__ = ["contingency_figure", "placement_figure", "umap_figure"]
+__all__ = [
+    "HOVER_DETAIL_LIMIT",
+    "contingency_figure",
+    "placement_figure",
+    "selected_rows",
+    "umap_figure",
+]
 
 
 def _discrete_scale(n: int, palette: Sequence[str] = PALETTE) -> list[list[Any]]:
@@ -30,6 +36,55 @@ def _discrete_scale(n: int, palette: Sequence[str] = PALETTE) -> list[list[Any]]
     return scale
 
 
+MAP_TEMPLATE = "plotly_white"
+"""Maps are drawn with ``st.plotly_chart(..., theme=None)``: Streamlit's theming pass over a
+100 000-point figure costs seconds in the browser, so the maps bring their own light style."""
+
+HOVER_DETAIL_LIMIT = 30_000
+"""Above this many points, each point carries only its row number (4 bytes) instead of
+``(row, image, frame, cluster)``: 100 000 points then cost ~0.5 MB instead of ~2 MB to send."""
+
+
+def _hover(frames: pd.DataFrame, color_by: str) -> tuple[np.ndarray, str]:
+    """``(customdata int32, hovertemplate)``: ``customdata[:, 0]`` (or the 1-D array) is the
+    row label in the full frames table."""
+    rows = frames.index.to_numpy().astype(np.int32)
+    colour = {
+        "cluster": "<br>cluster %{marker.color}",
+        "entropy": "<br>entropy %{marker.color:.2f}",
+    }.get(color_by, "")
+    if len(frames) > HOVER_DETAIL_LIMIT:
+        return rows, "frame row %{customdata}" + colour
+    columns = [
+        rows,
+        frames["image_id"].to_numpy(),
+        frames["t"].to_numpy(),
+        frames["cluster"].to_numpy(),
+    ]
+    hover = "image %{customdata[1]} · frame %{customdata[2]}<br>cluster %{customdata[3]}"
+    if color_by == "entropy":
+        hover += colour
+    return np.column_stack(columns).astype(np.int32), hover
+
+
+def selected_rows(points: Sequence[dict[str, Any]]) -> list[int]:
+    """Row labels of the points of a plotly selection event (see ``umap_figure``).
+
+    The browser reports a point's ``customdata`` as a number (1-D), a list, or, for rows of a
+    typed (base64) array, a dict ``{"0": row, "1": ...}``.
+    """
+    rows = []
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, dict):
+            custom = custom.get("0", custom.get(0))
+        elif isinstance(custom, list | tuple):
+            custom = custom[0] if custom else None
+        if isinstance(custom, int | float):
+            rows.append(int(custom))
+    return rows
+
+
 def umap_figure(
     frames: pd.DataFrame,
     color_by: str,
@@ -38,23 +93,14 @@ def umap_figure(
 ) -> go.Figure:
     """UMAP scatter (WebGL) of ``frames`` (columns ``x, y, image_id, t, cluster, char`` ...).
 
-    ``customdata[0]`` is each point's row label in the full frames table, used by selections.
-    ``color_by``: ``cluster``, ``char``, ``entropy`` or ``correct`` (then ``correct`` holds one
-    code per frame: 1 right, 0 wrong, -1 not scorable).
+    Each point's ``customdata`` starts with its row label in the full frames table (read back
+    with ``selected_rows``). ``color_by``: ``cluster``, ``char``, ``entropy`` or ``correct``
+    (then ``correct`` holds one code per frame: 1 right, 0 wrong, -1 not scorable).
+    Coordinates are sent as float32 and per-point data as int32 (compact base64 arrays).
     """
-    custom = np.column_stack(
-        [
-            frames.index.to_numpy(),
-            frames["image_id"].to_numpy(),
-            frames["t"].to_numpy(),
-            frames["cluster"].to_numpy() if "cluster" in frames else np.zeros(len(frames)),
-            frames["entropy"].to_numpy() if "entropy" in frames else np.zeros(len(frames)),
-        ]
-    ).astype(np.float64)
-    hover = (
-        "image %{customdata[1]:.0f} · frame %{customdata[2]:.0f}<br>cluster "
-        "%{customdata[3]:.0f} · entropy %{customdata[4]:.2f}"
-    )
+    custom, hover = _hover(frames, color_by)
+    xs = frames["x"].to_numpy(np.float32)
+    ys = frames["y"].to_numpy(np.float32)
     fig = go.Figure()
     if color_by == "char":
         chars = frames["char"].astype(str).to_numpy()
@@ -62,8 +108,8 @@ def umap_figure(
             mask = chars == char
             fig.add_trace(
                 go.Scattergl(
-                    x=frames["x"].to_numpy()[mask],
-                    y=frames["y"].to_numpy()[mask],
+                    x=xs[mask],
+                    y=ys[mask],
                     mode="markers",
                     name=char,
                     customdata=custom[mask],
@@ -76,7 +122,7 @@ def umap_figure(
         if color_by == "cluster":
             k = int(frames["cluster"].max()) + 1 if len(frames) else 1
             marker |= {
-                "color": frames["cluster"].to_numpy(),
+                "color": frames["cluster"].to_numpy(np.int16),
                 "colorscale": _discrete_scale(k),
                 "cmin": -0.5,
                 "cmax": k - 0.5,
@@ -96,14 +142,14 @@ def umap_figure(
             }
         else:
             marker |= {
-                "color": frames["entropy"].to_numpy(),
+                "color": frames["entropy"].to_numpy(np.float32),
                 "colorscale": "Inferno",
                 "colorbar": {"title": "entropy"},
             }
         fig.add_trace(
             go.Scattergl(
-                x=frames["x"].to_numpy(),
-                y=frames["y"].to_numpy(),
+                x=xs,
+                y=ys,
                 mode="markers",
                 marker=marker,
                 customdata=custom,
@@ -112,6 +158,7 @@ def umap_figure(
             )
         )
     fig.update_layout(
+        template=MAP_TEMPLATE,
         height=600,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         dragmode="lasso",
@@ -150,7 +197,12 @@ def placement_figure(
             hovertemplate="frame %{text}<extra></extra>",
         )
     )
-    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False)
+    fig.update_layout(
+        template=MAP_TEMPLATE,
+        height=420,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        showlegend=False,
+    )
     return fig
 
 

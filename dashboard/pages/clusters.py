@@ -76,13 +76,14 @@ else:
     )
     event = st.plotly_chart(
         maps.umap_figure(shown, color_by, correct, size),
+        theme=None,
         key="umap",
         on_select="rerun",
         selection_mode=("lasso", "box"),
         config={"displaylogo": False},
     )
     points = event.selection.points if event and event.selection else []
-    rows = [int(p["customdata"][0]) for p in points if p.get("customdata") is not None]
+    rows = maps.selected_rows(points)
     selected = frames_all.loc[frames_all.index.intersection(rows)]
 
 if len(selected):

@@ -143,12 +143,13 @@ with map_tab:
             x, y = services.place_frames(analysis, result.logits)
         st.plotly_chart(
             maps.placement_figure(
-                insights.map_sample(analysis.frames, 20_000),
+                insights.map_sample(analysis.frames, 8_000),
                 x,
                 y,
                 list(result.frames["char"]),
             ),
             key="placement",
+            theme=None,
         )
         st.caption(
             "Grey: frames of the reference analysis. Coloured: this image's frames, "

@@ -174,5 +174,22 @@ def whole_page(page: Any, width: int = 1400, max_height: int = 4000) -> bytes:
     return png
 
 
+def lasso_select(page: Any, fraction: float = 0.6) -> str:
+    """Draw a lasso over the middle ``fraction`` of the first chart; returns the selection
+    heading the page shows for it ("Selection · N frames")."""
+    box = page.locator("[data-testid='stPlotlyChart'] .nsewdrag").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    dx, dy = box["width"] * fraction / 2, box["height"] * fraction / 2
+    page.mouse.move(cx - dx, cy - dy)
+    page.mouse.down()
+    for x, y in ((dx, -dy), (dx, dy), (-dx, dy), (-dx, -dy)):
+        page.mouse.move(cx + x, cy + y, steps=8)
+    page.mouse.up()
+    heading = page.locator("h3", has_text="Selection ·").first
+    heading.wait_for(state="visible")
+    wait_idle(page)
+    return str(heading.inner_text())
+
+
 def wait_for_plot(page: Any, timeout_ms: float = 120_000) -> None:
     page.wait_for_selector(PLOT, state="visible", timeout=timeout_ms)

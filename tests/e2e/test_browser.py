@@ -15,6 +15,7 @@ from browser import (
     browser_available,
     choose_beam,
     chromium_page,
+    lasso_select,
     open_app,
     open_page,
     prediction_text,
@@ -82,6 +83,9 @@ def test_upload_beam_and_clusters(server: str, artifacts: Path, tmp_path: Path) 
         wait_for_plot(page)
         assert page.locator("[data-testid='stMetric']").first.is_visible()
         wait_idle(page)
+        heading = lasso_select(page)
+        assert int(heading.split("·")[1].split()[0].replace(",", "")) > 0
+        assert page.locator("[data-testid='stException']").count() == 0
         (tmp_path / "clusters.png").write_bytes(whole_page(page))
     assert all((tmp_path / f"{name}.png").stat().st_size > 0 for name in ("recognize", "clusters"))
 

@@ -79,6 +79,13 @@ class AnalysisView:
         return {"x", "y"} <= set(self.frames.columns) and bool(self.frames["x"].notna().any())
 
     @property
+    def model_sha256(self) -> str | None:
+        """sha256 of the ``model.keras`` the analysis was made with (from its summary)."""
+        model = self.summary.get("model")
+        value = model.get("sha256") if isinstance(model, Mapping) else None
+        return str(value) if value else None
+
+    @property
     def has_truth(self) -> bool:
         return "truth" in self.images and bool(self.images["truth"].notna().any())
 

@@ -90,7 +90,24 @@ def analysis_picker(sidebar: bool = True) -> AnalysisView | None:
         key="analysis_dir",
     )
     try:
-        return services.get_analysis(Path(choice))
+        analysis = services.get_analysis(Path(choice))
     except services.AnalysisUnavailable as exc:
         st.info(str(exc), icon=":material/info:")
         return None
+    _warn_if_other_model(analysis)
+    return analysis
+
+
+def _warn_if_other_model(analysis: AnalysisView) -> None:
+    try:
+        current = services.get_manifest().get("files", {}).get("model.keras")
+    except ArtifactError:
+        return
+    made_with = analysis.model_sha256
+    if current and made_with and current != made_with:
+        st.warning(
+            f"This analysis was made with another model (sha256 {made_with[:12]}…) than the one "
+            f"loaded now ({current[:12]}…), so it describes that model. Re-create it with "
+            f"`{services.ANALYZE_HINT}`.",
+            icon=":material/warning:",
+        )

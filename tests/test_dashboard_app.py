@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -231,3 +233,19 @@ def test_model_page_shows_the_manifest(app: AppTest) -> None:
     assert any(c.value == "0123456789abcdefghijklmnopqrstuvwxyz" for c in app.code)
     labels = {m.label for m in app.metric}
     assert {"Parameters", "Classes"} <= labels
+
+
+def test_analysis_of_another_model_is_flagged(with_analysis: FakeAnalysis, artifacts: Path) -> None:
+    from crnn_core.artifacts import load_manifest
+
+    with_analysis.summary["model"] = {"sha256": "0" * 64}
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/clusters.py").run()
+    assert any("another model" in w.value for w in at.warning)
+    with_analysis.summary["model"] = {"sha256": load_manifest(artifacts)["files"]["model.keras"]}
+    summary = Path(os.environ["CRNN_ARTIFACTS"]) / "analysis" / "summary.json"
+    summary.write_text(json.dumps(with_analysis.summary))  # a re-run analysis: reloaded
+    os.utime(summary, ns=(time.time_ns(), time.time_ns() + 10**9))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/clusters.py").run()
+    assert not any("another model" in w.value for w in at.warning)

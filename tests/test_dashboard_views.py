@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import plotly.io as pio
@@ -10,7 +12,7 @@ from dashboard_support import FakeAnalysis
 
 from crnn_core import metrics
 from crnn_core.charset import Charset
-from dashboard import crops, insights, scoring
+from dashboard import crops, insights, manifest_view, scoring
 from dashboard.analysis_view import AnalysisView, summary_metric
 from dashboard.components import alignment, curves, maps
 from dashboard.recognition import frame_statistics
@@ -190,3 +192,25 @@ def test_learning_curve_concatenates_stages() -> None:
     assert list(traces["val/acc36"].x) == [100, 200, 250]
     assert list(traces["val/acc_case"].x) == [250]
     assert curves.learning_curve_figure([{"validation_curve": []}]) is None
+
+
+def test_manifest_pieces() -> None:
+    entry = {
+        "weights": "best",
+        "best": {"step": 8000, "score": 0.8119},
+        "completed_steps": 8500,
+        "data_sources": {"sources": [{"name": "synthetic", "ratio": 0.8, "extra": 1}]},
+        "config": {"data": [["synthetic", 1.0]]},
+    }
+    line = manifest_view.stage_summary(entry)
+    assert "best at step 8,000 (validation score 0.812)" in line and "8,500 steps run" in line
+    assert list(manifest_view.stage_data(entry).columns) == ["name", "ratio"]
+    del entry["data_sources"]
+    assert manifest_view.stage_data(entry).iloc[0].tolist() == ["synthetic", 1.0]
+    assert manifest_view.stage_summary({}) == "weights: `?`"
+    report = {"decoder": "greedy", "datasets": {"ic03": {"n": 860, "acc36": 0.75}}}
+    assert manifest_view.metrics_table(report).loc["ic03", "n"] == 860
+    assert manifest_view.metrics_table({"other": 1}) is None
+    repo = manifest_view.REPO_ROOT
+    assert manifest_view.display_path(repo / "artifacts") == "artifacts"
+    assert manifest_view.display_path(Path("/elsewhere/x")) == "/elsewhere/x"

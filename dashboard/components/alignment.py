@@ -25,6 +25,12 @@ STATS = (
 )
 
 
+def _first_peak(probs: np.ndarray, c: int) -> int:
+    """First frame where class ``c`` is the most likely one, else its most likely frame."""
+    top = np.flatnonzero(probs.argmax(axis=1) == c)
+    return int(top[0]) if top.size else int(probs[:, c].argmax())
+
+
 def alignment_figure(
     image: np.ndarray, logits: np.ndarray, frames: pd.DataFrame, charset: Charset, top: int = 8
 ) -> go.Figure:
@@ -36,8 +42,7 @@ def alignment_figure(
     peak = probs.max(axis=0) if len(probs) else np.zeros(charset.num_classes)
     # blank first, then the likeliest characters in the order they peak (reads like the word)
     chars = [int(c) for c in np.argsort(-peak)[:top] if c != 0]
-    when = probs.argmax(axis=0) if len(probs) else np.zeros(charset.num_classes, dtype=int)
-    classes = np.array([0, *sorted(chars, key=lambda c: (when[c], c))])
+    classes = np.array([0, *sorted(chars, key=lambda c: (_first_peak(probs, c), c))])
     symbols = [BLANK_SYMBOL, *charset.characters]
     names = [symbols[c] for c in classes]
     centres = frames["col_start"].to_numpy() + 2.0

@@ -3,11 +3,10 @@ gallery of the errors sorted by confidence."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from crnn_core.artifacts import ArtifactError
-from dashboard import crops, scoring, services, ui
+from dashboard import crops, manifest_view, scoring, services, ui
 
 PERCENT = st.column_config.NumberColumn(format="percent")
 PROTOCOL_NAMES = {"acc36": "acc36 (case and punctuation ignored)", "case": "case-sensitive"}
@@ -18,12 +17,12 @@ try:
     shipped = services.get_manifest().get("metrics")
 except ArtifactError:
     shipped = None  # the Model and Recognize pages explain what is wrong with the artifacts
-if isinstance(shipped, dict) and isinstance(shipped.get("datasets"), dict):
+shipped_table = manifest_view.metrics_table(shipped)
+if shipped_table is not None:
     st.subheader("Shipped model (from the manifest)")
-    st.caption(f"decoder: {shipped.get('decoder', '?')}")
-    table = pd.DataFrame.from_dict(shipped["datasets"], orient="index")
-    rates = [c for c in ("acc36", "acc_case", "one_minus_ned") if c in table]
-    st.dataframe(table, column_config=dict.fromkeys(rates, PERCENT))
+    st.caption(f"decoder: {(shipped or {}).get('decoder', '?')}")
+    rates = [c for c in ("acc36", "acc_case", "one_minus_ned") if c in shipped_table]
+    st.dataframe(shipped_table, column_config=dict.fromkeys(rates, PERCENT))
 
 analysis = ui.analysis_picker()
 if analysis is None:
@@ -81,7 +80,7 @@ else:
         if c in shown
     ]
     st.dataframe(
-        shown[keep],
+        shown[keep].rename(columns={"confidence": "greedy confidence"}),
         hide_index=True,
         height=300,
         column_config={"image": st.column_config.ImageColumn("image", width="medium")},

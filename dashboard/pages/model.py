@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from crnn_core.artifacts import ArtifactError
-from dashboard import services, ui
+from dashboard import manifest_view, services, ui
 from dashboard.components import curves
 
 st.title("Model")
@@ -40,9 +40,10 @@ else:
 
 st.subheader("Metrics")
 metrics = manifest.get("metrics")
-if isinstance(metrics, dict) and isinstance(metrics.get("datasets"), dict):
-    st.caption(f"decoder: {metrics.get('decoder', '?')}")
-    st.dataframe(pd.DataFrame.from_dict(metrics["datasets"], orient="index"))
+table = manifest_view.metrics_table(metrics)
+if table is not None:
+    st.caption(f"decoder: {(metrics or {}).get('decoder', '?')}")
+    st.dataframe(table)
 elif metrics:
     st.json(metrics, expanded=False)
 else:
@@ -66,22 +67,19 @@ st.subheader("Training")
 if not training:
     st.caption("No training record in the manifest.")
 for stage, entry in enumerate(training, start=1):
-    config = entry.get("config", {}) or {}
-    st.markdown(f"**Stage {stage}** · weights: `{entry.get('weights', '?')}`")
+    st.markdown(f"**Stage {stage}** · {manifest_view.stage_summary(entry)}")
     st.code(entry.get("command", "(command not recorded)"), language="bash", wrap_lines=True)
-    if config:
-        if config.get("data"):
-            data = pd.DataFrame(config["data"])
-            if data.shape[1] == 2:
-                data.columns = ["source", "ratio"]
-            st.dataframe(data, hide_index=True)
+    data = manifest_view.stage_data(entry)
+    if data is not None:
+        st.dataframe(data, hide_index=True)
+    if entry.get("config"):
         with st.expander("Full training configuration"):
-            st.json(config)
+            st.json(entry["config"])
 
 st.subheader("Files")
 files = manifest.get("files", {})
 st.dataframe(pd.DataFrame({"file": list(files), "sha256": list(files.values())}), hide_index=True)
 st.caption(
-    f"Artifacts directory: `{services.artifacts_dir()}` · software: "
+    f"Artifacts directory: `{manifest_view.display_path(services.artifacts_dir())}` · software: "
     + ", ".join(f"{k} {v}" for k, v in manifest.get("software", {}).items())
 )

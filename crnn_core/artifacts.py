@@ -33,6 +33,7 @@ __all__ = [
     "load_manifest",
     "load_model",
     "load_recognizer",
+    "record_metrics",
     "save_artifacts",
     "sha256_file",
     "verify_hashes",
@@ -162,6 +163,13 @@ def save_artifacts(
     }
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), "utf-8")
     return manifest
+
+
+def record_metrics(directory: str | Path, key: str, report: dict[str, Any]) -> None:
+    """Store an evaluation report in the manifest under ``metrics[key]`` (files stay untouched)."""
+    manifest = load_manifest(directory)
+    manifest.setdefault("metrics", {})[key] = report
+    (Path(directory) / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), "utf-8")
 
 
 def export_run(

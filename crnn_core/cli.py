@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,14 +88,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     decoder = "lexicon" if lexicon else args.decoder
     print(f"decoder: {decoder}" + (f" (beam width {args.beam_width})" if decoder == "beam" else ""))
     print(format_table(results))
-    if args.json:
+    if args.json or args.record:
         manifest = load_manifest(args.artifacts)
         extra = {
             "beam_width": args.beam_width if decoder == "beam" else None,
             "lexicon": args.lexicon,
             "model_sha256": manifest["files"].get("model.keras"),
         }
-        Path(args.json).write_text(to_json(results, decoder, extra), "utf-8")
+        if args.json:
+            Path(args.json).write_text(to_json(results, decoder, extra), "utf-8")
+        if args.record:
+            from crnn_core.artifacts import record_metrics
+            from crnn_core.evaluate import to_dict
+
+            command = shlex.join(["python", "-m", "crnn_core", *sys.argv[1:]])
+            report = to_dict(results, decoder, extra) | {"command": command}
+            record_metrics(args.artifacts, args.record, report)
     return 0
 
 
@@ -125,6 +134,9 @@ def _register_core(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     evaluate = sub.add_parser("evaluate", help="accuracy table on labels.tsv folders / LMDBs")
     evaluate.add_argument("--data", nargs="+", required=True)
     evaluate.add_argument("--json", default=None, help="also write the figures to this file")
+    evaluate.add_argument(
+        "--record", default=None, metavar="KEY", help="store the figures in the manifest's metrics"
+    )
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--limit", type=int, default=None, help="first N images per dataset")
     add_decoder_arguments(evaluate)

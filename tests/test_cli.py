@@ -117,3 +117,24 @@ def test_lexicon_decoding_returns_lexicon_words(
     assert code == 0
     texts = [line.split("\t")[1] for line in capsys.readouterr().out.strip().splitlines()]
     assert set(texts) <= {"apple", "banana", "cherry"}
+
+
+def test_record_stores_figures_in_manifest_without_breaking_hashes(
+    tiny_artifacts: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from crnn_core.artifacts import load_manifest, load_recognizer
+
+    artifacts = tmp_path / "artifacts"
+    shutil.copytree(tiny_artifacts, artifacts)
+    data = _word_folder(tmp_path / "words", ["cat", "dog"])
+    code = main(
+        ["evaluate", "--data", str(data), "--artifacts", str(artifacts), "--record", "greedy"]
+    )
+    assert code == 0
+    recorded = load_manifest(artifacts)["metrics"]["greedy"]
+    assert recorded["decoder"] == "greedy"
+    assert recorded["datasets"]["words"]["n"] == 2
+    assert "evaluate" in recorded["command"]
+    load_recognizer(artifacts)  # hashes still verify

@@ -101,7 +101,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             from crnn_core.artifacts import record_metrics
             from crnn_core.evaluate import to_dict
 
-            command = shlex.join(["python", "-m", "crnn_core", *sys.argv[1:]])
+            command = shlex.join(["python", "-m", "crnn_core", *args.argv])
             report = to_dict(results, decoder, extra) | {"command": command}
             record_metrics(args.artifacts, args.record, report)
     return 0
@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return int(args.func(args))
     except ArtifactError as exc:

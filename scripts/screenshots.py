@@ -141,6 +141,7 @@ def measure(page: Any, url: str, characters: str, repeats: int = 5) -> None:
         data = word_image(characters, 100 + i)
         results["upload -> prediction visible"].append(upload(page, f"w{i}.png", data))
         wait_idle(page)
+        page.wait_for_timeout(2000)  # the user reads the result before moving on
         start = time.perf_counter()
         open_page(page, "Clusters")
         wait_for_plot(page)

@@ -48,3 +48,13 @@ def test_streamlit_post_run_cleanup_keeps_the_kernels(monkeypatch: pytest.Monkey
     assert calls == []
     keras.backend.clear_session()  # anyone else still clears
     assert calls == ["cleared"]
+
+
+def test_streamlit_config_limits_uploads_and_stays_private() -> None:
+    import tomllib
+
+    config = tomllib.loads((services.REPO_ROOT / ".streamlit" / "config.toml").read_text())
+    assert 1 <= config["server"]["maxUploadSize"] <= 10  # MB: word crops, not photo albums
+    assert config["server"]["headless"] is True
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["showErrorDetails"] == "none"  # never a stack trace in the page

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from browser import (
+    CHROMIUM,
     browser_available,
     choose_beam,
     chromium_page,
@@ -37,7 +38,7 @@ if not browser_available():
             pytrace=False,
         )
     pytest.skip(
-        "no /usr/bin/chromium or playwright here (set CI=1 to fail instead)",
+        f"no {CHROMIUM} or no playwright package here (set CI=1 to fail instead)",
         allow_module_level=True,
     )
 

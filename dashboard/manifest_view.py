@@ -10,7 +10,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["display_path", "metrics_table", "stage_data", "stage_summary"]
+__all__ = [
+    "display_path",
+    "metrics_reports",
+    "metrics_table",
+    "report_caption",
+    "stage_data",
+    "stage_summary",
+]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,11 +53,48 @@ def stage_data(entry: dict[str, Any]) -> pd.DataFrame | None:
     return table
 
 
-def metrics_table(metrics: Any) -> pd.DataFrame | None:
-    """``evaluate --json`` figures (``{"datasets": {name: {n, acc36, ...}}}``) as rows."""
-    if isinstance(metrics, dict) and isinstance(metrics.get("datasets"), dict):
-        return pd.DataFrame.from_dict(metrics["datasets"], orient="index")
-    return None
+RATE_COLUMNS = ("acc36", "acc_case", "one_minus_ned", "cer", "mean_confidence")
+TABLE_COLUMNS = ("n", *RATE_COLUMNS, "ms_per_word")
+
+
+def metrics_reports(metrics: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The evaluation reports of a manifest's ``metrics``, as ``(name, report)``.
+
+    ``evaluate --record KEY`` stores ``metrics[KEY] = report``; ``export --metrics`` stores one
+    report as ``metrics`` itself. A report is ``evaluate --json`` output (``decoder``,
+    ``datasets: {name: {n, acc36, ...}}``, optional ``combined``, ``command``, ``model_sha256``).
+    """
+    if not isinstance(metrics, dict):
+        return []
+    if isinstance(metrics.get("datasets"), dict):
+        return [("evaluation", metrics)]
+    return [
+        (str(k), v)
+        for k, v in metrics.items()
+        if isinstance(v, dict) and isinstance(v.get("datasets"), dict)
+    ]
+
+
+def metrics_table(report: dict[str, Any]) -> pd.DataFrame:
+    """One row per dataset (plus ``combined``): n, rates in [0, 1], ms/word."""
+    rows = dict(report.get("datasets", {}))
+    if isinstance(report.get("combined"), dict):
+        rows["combined"] = report["combined"]
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    return table[[c for c in TABLE_COLUMNS if c in table]]
+
+
+def report_caption(report: dict[str, Any], current_sha256: str | None) -> str:
+    """Decoder, beam width / lexicon, and whether the report is about another model."""
+    parts = [f"decoder: {report.get('decoder', '?')}"]
+    if report.get("beam_width"):
+        parts.append(f"beam width {report['beam_width']}")
+    if report.get("lexicon"):
+        parts.append(f"lexicon {report['lexicon']}")
+    measured = report.get("model_sha256")
+    if measured and current_sha256 and measured != current_sha256:
+        parts.append(f"measured on another model ({str(measured)[:12]}…)")
+    return " · ".join(parts)
 
 
 def display_path(path: Path) -> str:

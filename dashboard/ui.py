@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import streamlit as st
 
 from crnn_core.artifacts import REGENERATE_HINT, ArtifactError
 from crnn_core.recognizer import Recognizer
-from dashboard import services
+from dashboard import manifest_view, services
 from dashboard.analysis_view import AnalysisView
 
 __all__ = [
@@ -69,6 +69,22 @@ def confidence_html(text: str, confidences: Sequence[float]) -> str:
         "<div class='prediction' style='font-size:2.2rem;line-height:1.6' data-testid="
         f"'prediction-text' data-text='{html.escape(text, quote=True)}'>{''.join(spans)}</div>"
     )
+
+
+def metric_reports(manifest: dict[str, Any], with_commands: bool) -> bool:
+    """Tables of the evaluation reports recorded in ``manifest``; ``False`` if there are none."""
+    reports = manifest_view.metrics_reports(manifest.get("metrics"))
+    current = manifest.get("files", {}).get("model.keras")
+    for name, report in reports:
+        st.markdown(f"**{name}** · {manifest_view.report_caption(report, current)}")
+        table = manifest_view.metrics_table(report)
+        percent = st.column_config.NumberColumn(format="percent")
+        config = dict.fromkeys([c for c in manifest_view.RATE_COLUMNS if c in table], percent)
+        config["ms_per_word"] = st.column_config.NumberColumn("ms/word", format="%.2f")
+        st.dataframe(table, column_config=config)
+        if with_commands and report.get("command"):
+            st.code(report["command"], language="bash", wrap_lines=True)
+    return bool(reports)
 
 
 def analysis_picker(sidebar: bool = True) -> AnalysisView | None:

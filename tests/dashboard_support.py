@@ -48,8 +48,11 @@ def make_tiny_artifacts(directory: Path, with_curve: bool = True) -> Path:
             }
         ],
         "metrics": {
-            "decoder": "greedy",
-            "datasets": {"val": {"n": 10, "acc36": 0.6, "acc_case": 0.5, "one_minus_ned": 0.8}},
+            "val_greedy": {
+                "decoder": "greedy",
+                "datasets": {"val": {"n": 10, "acc36": 0.6, "acc_case": 0.5, "one_minus_ned": 0.8}},
+                "command": "python -m crnn_core evaluate --data val --record val_greedy",
+            }
         },
     }
     save_artifacts(directory, model, charset, config, info)

@@ -233,6 +233,10 @@ def test_model_page_shows_the_manifest(app: AppTest) -> None:
     assert any(c.value == "0123456789abcdefghijklmnopqrstuvwxyz" for c in app.code)
     labels = {m.label for m in app.metric}
     assert {"Parameters", "Classes"} <= labels
+    recorded = next(d.value for d in app.dataframe if "acc36" in d.value.columns)
+    assert recorded.loc["val", "acc36"] == 0.6
+    assert any("--record val_greedy" in c.value for c in app.code)
+    assert len(app.get("plotly_chart")) == 1  # the learning curve
 
 
 def test_analysis_of_another_model_is_flagged(with_analysis: FakeAnalysis, artifacts: Path) -> None:

@@ -208,9 +208,20 @@ def test_manifest_pieces() -> None:
     del entry["data_sources"]
     assert manifest_view.stage_data(entry).iloc[0].tolist() == ["synthetic", 1.0]
     assert manifest_view.stage_summary({}) == "weights: `?`"
-    report = {"decoder": "greedy", "datasets": {"ic03": {"n": 860, "acc36": 0.75}}}
-    assert manifest_view.metrics_table(report).loc["ic03", "n"] == 860
-    assert manifest_view.metrics_table({"other": 1}) is None
+    report = {
+        "decoder": "greedy",
+        "datasets": {"ic03": {"n": 860, "acc36": 0.75, "skipped": 0}},
+        "combined": {"n": 860, "acc36": 0.75},
+        "model_sha256": "abc",
+    }
+    assert manifest_view.metrics_reports(report) == [("evaluation", report)]  # export --metrics
+    recorded = {"ic03_greedy": report, "note": "not a report"}  # evaluate --record ic03_greedy
+    assert manifest_view.metrics_reports(recorded) == [("ic03_greedy", report)]
+    assert manifest_view.metrics_reports(None) == []
+    table = manifest_view.metrics_table(report)
+    assert list(table.index) == ["ic03", "combined"] and list(table.columns) == ["n", "acc36"]
+    assert "another model" in manifest_view.report_caption(report, "def")
+    assert "another model" not in manifest_view.report_caption(report, "abc")
     repo = manifest_view.REPO_ROOT
     assert manifest_view.display_path(repo / "artifacts") == "artifacts"
     assert manifest_view.display_path(Path("/elsewhere/x")) == "/elsewhere/x"

@@ -14,15 +14,12 @@ PROTOCOL_NAMES = {"acc36": "acc36 (case and punctuation ignored)", "case": "case
 st.title("Evaluation")
 
 try:
-    shipped = services.get_manifest().get("metrics")
+    manifest = services.get_manifest()
 except ArtifactError:
-    shipped = None  # the Model and Recognize pages explain what is wrong with the artifacts
-shipped_table = manifest_view.metrics_table(shipped)
-if shipped_table is not None:
-    st.subheader("Shipped model (from the manifest)")
-    st.caption(f"decoder: {(shipped or {}).get('decoder', '?')}")
-    rates = [c for c in ("acc36", "acc_case", "one_minus_ned") if c in shipped_table]
-    st.dataframe(shipped_table, column_config=dict.fromkeys(rates, PERCENT))
+    manifest = {}  # the Model and Recognize pages explain what is wrong with the artifacts
+if manifest_view.metrics_reports(manifest.get("metrics")):
+    st.subheader("Shipped model (recorded in the manifest)")
+    ui.metric_reports(manifest, with_commands=False)
 
 analysis = ui.analysis_picker()
 if analysis is None:

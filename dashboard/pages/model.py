@@ -39,15 +39,11 @@ else:
     st.plotly_chart(figure, key="curve")
 
 st.subheader("Metrics")
-metrics = manifest.get("metrics")
-table = manifest_view.metrics_table(metrics)
-if table is not None:
-    st.caption(f"decoder: {(metrics or {}).get('decoder', '?')}")
-    st.dataframe(table)
-elif metrics:
-    st.json(metrics, expanded=False)
-else:
-    st.caption("No evaluation recorded in the manifest.")
+if not ui.metric_reports(manifest, with_commands=True):
+    st.caption(
+        "No evaluation recorded in the manifest. Record one with `python -m crnn_core evaluate "
+        "--data DIR --record NAME`."
+    )
 
 st.subheader("Charset")
 characters = charset.get("characters", "")

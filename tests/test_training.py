@@ -15,11 +15,10 @@ import numpy as np
 import pytest
 
 from crnn_core.charset import Charset
-from crnn_core.decode import greedy_decode
 from crnn_core.losses import CTCTrainingModel
 from crnn_core.model import ModelConfig, build_crnn
 from crnn_core.pipeline import make_training_dataset
-from crnn_core.recognizer import run_logits
+from crnn_core.recognizer import Recognizer, run_logits
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_JSON = json.dumps({"conv_channels": [8, 8, 16, 16, 16, 16], "lstm_units": 16, "max_width": 96})
@@ -68,11 +67,7 @@ def test_tiny_crnn_fits_32_synthetic_words() -> None:
     assert losses[-1] < 0.05 * losses[0], losses
 
     logits = run_logits(model, [image for image, _ in words])
-    lengths = np.array([lg.shape[0] for lg in logits])
-    padded = np.zeros((len(logits), lengths.max(), charset.num_classes), np.float32)
-    for i, lg in enumerate(logits):
-        padded[i, : len(lg)] = lg
-    predicted = [d.text for d in greedy_decode(padded, lengths, charset)]
+    predicted = [p.text for p in Recognizer(model, charset).decode(logits, "greedy")]
     accuracy = np.mean([p == t for p, (_, t) in zip(predicted, words, strict=True)])
     assert accuracy >= 0.9, list(zip(predicted, [t for _, t in words], strict=True))
 

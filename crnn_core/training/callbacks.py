@@ -12,9 +12,9 @@ import keras
 import numpy as np
 from tqdm import tqdm
 
-from crnn_core.charset import Charset, acc36_normalize
-from crnn_core.decode import greedy_decode
-from crnn_core.recognizer import run_logits
+from crnn_core import metrics
+from crnn_core.charset import Charset
+from crnn_core.recognizer import Recognizer, run_logits
 
 __all__ = ["TqdmProgress", "ValidationSet", "Validator"]
 
@@ -80,7 +80,7 @@ class Validator(keras.callbacks.Callback):
     ) -> None:
         super().__init__()
         self.recognizer = recognizer
-        self.charset = charset
+        self.decoder = Recognizer(recognizer, charset)  # greedy decoding of validation logits
         self.sets = list(sets)
         self.every = every
         self.step = initial_step
@@ -102,20 +102,9 @@ class Validator(keras.callbacks.Callback):
         scores = []
         for vset in self.sets:
             logits = run_logits(self.recognizer, vset.images, batch_size=128)
-            lengths = np.array([lg.shape[0] for lg in logits])
-            padded = np.zeros((len(logits), int(lengths.max()), logits[0].shape[1]), np.float32)
-            for i, lg in enumerate(logits):
-                padded[i, : lg.shape[0]] = lg
-            texts = [d.text for d in greedy_decode(padded, lengths, self.charset)]
-            acc36 = float(
-                np.mean(
-                    [
-                        acc36_normalize(p) == acc36_normalize(t)
-                        for p, t in zip(texts, vset.texts, strict=True)
-                    ]
-                )
-            )
-            acc_case = float(np.mean([p == t for p, t in zip(texts, vset.texts, strict=True)]))
+            texts = [p.text for p in self.decoder.decode(logits)]
+            pairs = list(zip(texts, vset.texts, strict=True))
+            acc36, acc_case = metrics.acc36(pairs), metrics.acc_case(pairs)
             record[f"{vset.name}/acc36"] = acc36
             record[f"{vset.name}/acc_case"] = acc_case
             scores.append(acc36)

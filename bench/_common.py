@@ -97,25 +97,10 @@ def interleaved(
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Markdown table (first column left-aligned, the rest right-aligned)."""
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    """Print a Markdown table (first column left-aligned, the rest right-aligned)."""
+    from crnn_core.evaluate import markdown_table
 
-    def line(row: list[str]) -> str:
-        parts = [
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "| " + " | ".join(parts) + " |"
-
-    rule = (
-        "|"
-        + "|".join(
-            ":" + "-" * (w + 1) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)
-        )
-        + "|"
-    )
-    print(line(cells[0]), rule, *(line(row) for row in cells[1:]), sep="\n")
+    print(markdown_table(header, rows))
 
 
 def median(values: Sequence[float]) -> float:

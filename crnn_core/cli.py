@@ -17,10 +17,11 @@ from pathlib import Path
 
 from crnn_core.artifacts import DEFAULT_ARTIFACTS, ArtifactError
 
-__all__ = ["add_decoder_arguments", "main", "read_lexicon"]
+__all__ = ["add_decoder_arguments", "main", "positive_int", "read_lexicon"]
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type for counts that must be at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
@@ -30,7 +31,7 @@ def _positive_int(text: str) -> int:
 def add_decoder_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--artifacts", default=str(DEFAULT_ARTIFACTS), help="model directory")
     parser.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
-    parser.add_argument("--beam-width", type=_positive_int, default=10)
+    parser.add_argument("--beam-width", type=positive_int, default=10)
     parser.add_argument("--lexicon", default=None, help="file with one candidate word per line")
 
 

@@ -155,6 +155,26 @@ def _pct(value: float, digits: int = 2) -> str:
     return "—" if math.isnan(value) else f"{100 * value:.{digits}f}"
 
 
+def markdown_table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> str:
+    """Markdown table, first column left-aligned and the rest right-aligned (numbers)."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        parts = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "| " + " | ".join(parts) + " |"
+
+    rule = (
+        "|"
+        + "|".join("-" * (w + 1) + ":" if i else ":" + "-" * (w + 1) for i, w in enumerate(widths))
+        + "|"
+    )
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
 def format_table(results: Sequence[EvaluationResult]) -> str:
     """Markdown table: one row per dataset, plus a pooled "Combined" row if there are several."""
     header = ["Dataset", "# samples", "acc36 %", "acc_case %", "1 - NED %", "conf %", "ms/word"]
@@ -173,21 +193,7 @@ def format_table(results: Sequence[EvaluationResult]) -> str:
         ]
         for name, s in rows
     ]
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        padded = [
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    rule = (
-        "|"
-        + "|".join("-" * (w + 1) + ":" if i else ":" + "-" * (w + 1) for i, w in enumerate(widths))
-        + "|"
-    )
-    return "\n".join([line(header), rule, *(line(cells) for cells in body)])
+    return markdown_table(header, body)
 
 
 def _entry(scores: RecognitionScores, skipped: SkipReport | None) -> dict[str, Any]:

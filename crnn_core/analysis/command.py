@@ -19,6 +19,7 @@ from typing import Any
 
 from crnn_core.analysis.io import AnalysisError
 from crnn_core.analysis.pipeline import AnalysisConfig
+from crnn_core.cli import positive_int
 
 __all__ = ["analyze", "register"]
 
@@ -58,13 +59,6 @@ def analyze(
         "timings_seconds": timings,
     }
     return run_analysis(recognizer, words, out, config, context)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -111,22 +105,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--artifacts", default=str(DEFAULT_ARTIFACTS), help="model directory")
     parser.add_argument(
         "--k",
-        type=_positive,
+        type=positive_int,
         default=None,
         help="KMeans clusters (default: number of output classes)",
     )
     parser.add_argument(
         "--max-frames",
-        type=_positive,
+        type=positive_int,
         default=DEFAULT_MAX_FRAMES,
         help="frame budget, shared equally by the sources",
     )
     parser.add_argument("--seed", type=int, default=1, help="sampling, KMeans, UMAP, synthetic")
-    parser.add_argument("--beam-width", type=_positive, default=10)
-    parser.add_argument("--batch-size", type=_positive, default=64)
+    parser.add_argument("--beam-width", type=positive_int, default=10)
+    parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument(
         "--umap-sample",
-        type=_positive,
+        type=positive_int,
         default=20000,
         help="frames embedded with UMAP (the rest are not on the map)",
     )

@@ -131,6 +131,36 @@ def test_kill_9_then_resume_loses_at_most_one_checkpoint(tmp_path: Path) -> None
     assert (run_dir / "final.weights.h5").exists()
 
 
+@pytest.mark.slow
+def test_resume_survives_a_checkpoint_torn_by_kill_9(tmp_path: Path) -> None:
+    """kill -9 while the weights are written leaves a torn file; the previous one is used."""
+    run_dir = tmp_path / "run"
+    first = subprocess.run(
+        _train_command(run_dir, "--steps", "10"),
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    latest = run_dir / "backup" / "latest.weights.h5"
+    latest.write_bytes(latest.read_bytes()[:100])  # what an interrupted write leaves behind
+    config = json.loads((run_dir / "train_config.json").read_text())
+    config["steps"] = 15
+    (run_dir / "train_config.json").write_text(json.dumps(config))
+    resumed = subprocess.run(
+        [*_train_command(run_dir), "--resume"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert (run_dir / "final.weights.h5").exists()
+
+
 def _epochs(metadata: Path) -> int:
     try:
         return int(json.loads(metadata.read_text())["epoch"])

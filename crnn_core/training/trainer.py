@@ -100,8 +100,13 @@ def train(config: TrainConfig) -> Path:
         done,
     )
     callbacks: list[keras.callbacks.Callback] = [
+        # double_checkpoint: a kill -9 in the middle of writing the weights leaves a corrupt
+        # file; the previous checkpoint is then restored instead of crashing the resume.
         keras.callbacks.BackupAndRestore(
-            str(run_dir / "backup"), save_freq="epoch", delete_checkpoint=False
+            str(run_dir / "backup"),
+            save_freq="epoch",
+            double_checkpoint=True,
+            delete_checkpoint=False,
         ),
         keras.callbacks.TensorBoard(
             str(run_dir / "tensorboard"), update_freq=50, write_graph=False

@@ -115,17 +115,7 @@ def test_kill_9_then_resume_loses_at_most_one_checkpoint(tmp_path: Path) -> None
     assert done_before >= 10, "no checkpoint was written within 2 minutes"
 
     # Shorten the saved run so the resumed process finishes one interval after the checkpoint.
-    config = json.loads((run_dir / "train_config.json").read_text())
-    config["steps"] = done_before + 5
-    (run_dir / "train_config.json").write_text(json.dumps(config))
-    finished = subprocess.run(
-        [*_train_command(run_dir), "--resume"],
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    finished = _resume_with_steps(run_dir, done_before + 5)
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert _epochs(metadata) * 5 == done_before + 5  # continued from the checkpoint, one more
     assert (run_dir / "final.weights.h5").exists()
@@ -135,30 +125,27 @@ def test_kill_9_then_resume_loses_at_most_one_checkpoint(tmp_path: Path) -> None
 def test_resume_survives_a_checkpoint_torn_by_kill_9(tmp_path: Path) -> None:
     """kill -9 while the weights are written leaves a torn file; the previous one is used."""
     run_dir = tmp_path / "run"
-    first = subprocess.run(
-        _train_command(run_dir, "--steps", "10"),
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    first = _run(_train_command(run_dir, "--steps", "10"))
     assert first.returncode == 0, first.stderr[-2000:]
     latest = run_dir / "backup" / "latest.weights.h5"
     latest.write_bytes(latest.read_bytes()[:100])  # what an interrupted write leaves behind
-    config = json.loads((run_dir / "train_config.json").read_text())
-    config["steps"] = 15
-    (run_dir / "train_config.json").write_text(json.dumps(config))
-    resumed = subprocess.run(
-        [*_train_command(run_dir), "--resume"],
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    resumed = _resume_with_steps(run_dir, 15)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert (run_dir / "final.weights.h5").exists()
+
+
+def _run(command: list[str], timeout: int = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, env=_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _resume_with_steps(run_dir: Path, steps: int) -> subprocess.CompletedProcess[str]:
+    """Resume the run in ``run_dir`` with its saved configuration changed to ``steps`` steps."""
+    config = json.loads((run_dir / "train_config.json").read_text())
+    config["steps"] = steps
+    (run_dir / "train_config.json").write_text(json.dumps(config))
+    return _run([*_train_command(run_dir), "--resume"])
 
 
 def _epochs(metadata: Path) -> int:
@@ -171,13 +158,9 @@ def _epochs(metadata: Path) -> int:
 @pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path: Path) -> None:
     run_dir = tmp_path / "mirrored"
-    result = subprocess.run(
+    result = _run(
         _train_command(run_dir, "--steps", "10", "--strategy", "mirrored", "--cpu-devices", "2"),
-        env=_env(),
-        capture_output=True,
-        text=True,
         timeout=240,
-        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "MirroredStrategy with 2 replicas" in result.stderr

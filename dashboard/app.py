@@ -1,6 +1,8 @@
 """Entry point: ``streamlit run dashboard/app.py`` (model: ``$CRNN_ARTIFACTS`` or ``artifacts/``).
 
-Only sets up the page and the navigation; each page lives in ``dashboard/pages/``.
+Sets up the page, the settings (``dashboard.settings``, whatever folder or flags it is started
+with), the artifact health banner every page shows, and the navigation; each page lives in
+``dashboard/pages/``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ if str(REPO_ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on th
 
 import streamlit as st  # noqa: E402
 
-PAGES = Path(__file__).resolve().parent / "pages"
+from dashboard import settings, ui  # noqa: E402
 
-st.set_page_config(page_title="CRNN OCR lab", page_icon=":material/text_fields:", layout="wide")
+HERE = Path(__file__).resolve().parent
+PAGES = HERE / "pages"
+FAVICON = HERE / "assets" / "favicon.png"  # a local file: a :material: icon is fetched online
+
+settings.enforce()
+st.set_page_config(page_title="CRNN OCR lab", page_icon=str(FAVICON), layout="wide")
 navigation = st.navigation(
     [
         st.Page(
@@ -33,4 +40,5 @@ navigation = st.navigation(
     ]
 )
 st.sidebar.caption("CRNN + CTC word recognizer · logits explored by clustering")
+ui.health_banner()
 navigation.run()

@@ -5,10 +5,12 @@ The manifest grows as training sessions add fields, so every reader here tolerat
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from dashboard.text import REPO_ROOT as REPO_ROOT  # re-exported for callers and tests
+from dashboard.text import display_path, literal
 
 __all__ = [
     "display_path",
@@ -19,12 +21,10 @@ __all__ = [
     "stage_summary",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 
 def stage_summary(entry: dict[str, Any]) -> str:
     """One line per training stage: which weights were kept, at which step, steps run."""
-    parts = [f"weights: `{entry.get('weights', '?')}`"]
+    parts = [f"weights: {literal(entry.get('weights', '?'))}"]
     best = entry.get("best")
     if isinstance(best, dict) and "step" in best:
         score = best.get("score")
@@ -43,7 +43,7 @@ def stage_data(entry: dict[str, Any]) -> pd.DataFrame | None:
     if isinstance(sources, list) and sources:
         table = pd.DataFrame(sources)
         keep = [c for c in ("name", "path", "ratio", "train", "heldout") if c in table]
-        return table[keep].astype(object).where(table[keep].notna(), "")
+        return _typed_columns(table[keep])
     data = (entry.get("config") or {}).get("data")
     if not data:
         return None
@@ -51,6 +51,25 @@ def stage_data(entry: dict[str, Any]) -> pd.DataFrame | None:
     if table.shape[1] == 2:
         table.columns = ["source", "ratio"]
     return table
+
+
+def _typed_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """One type per column, as Arrow needs (a column mixing 1800 and "" logs an
+    ``ArrowTypeError`` and shows "1800.0"): counts as nullable integers, text as strings,
+    paths without the server's absolute prefix."""
+    out = pd.DataFrame(index=table.index)
+    for column in table:
+        values = table[column]
+        numbers = pd.to_numeric(values, errors="coerce")
+        if column in ("train", "heldout") and numbers.notna().sum() == values.notna().sum():
+            out[column] = numbers.round().astype("Int64")
+        elif column == "ratio" and numbers.notna().sum() == values.notna().sum():
+            out[column] = numbers.astype("Float64")
+        else:
+            shown = values.map(lambda v: "" if pd.isna(v) else str(v))
+            out[column] = shown.map(display_path) if column == "path" else shown
+            out[column] = out[column].astype("string")
+    return out
 
 
 RATE_COLUMNS = ("acc36", "acc_case", "one_minus_ned", "cer", "mean_confidence")
@@ -86,20 +105,12 @@ def metrics_table(report: dict[str, Any]) -> pd.DataFrame:
 
 def report_caption(report: dict[str, Any], current_sha256: str | None) -> str:
     """Decoder, beam width / lexicon, and whether the report is about another model."""
-    parts = [f"decoder: {report.get('decoder', '?')}"]
+    parts = [f"decoder: {literal(report.get('decoder', '?'))}"]
     if report.get("beam_width"):
         parts.append(f"beam width {report['beam_width']}")
     if report.get("lexicon"):
-        parts.append(f"lexicon {report['lexicon']}")
+        parts.append(f"lexicon {literal(display_path(str(report['lexicon'])))}")
     measured = report.get("model_sha256")
     if measured and current_sha256 and measured != current_sha256:
         parts.append(f"measured on another model ({str(measured)[:12]}…)")
     return " · ".join(parts)
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the repository when inside it (``artifacts``), else absolute."""
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)

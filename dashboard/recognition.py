@@ -2,7 +2,9 @@
 
 The page calls ``process_uploads``; it is a plain function so tests can drive it without a
 browser. Images go through ``crnn_core`` (``Recognizer.frame_logits`` then ``Recognizer.decode``),
-so the logits are computed once and re-decoded when the user switches greedy / beam.
+so the logits are computed once and re-decoded when the user switches greedy / beam. Files of a
+type or size the page does not take are refused by ``refusal``, with the reason, before any
+decoding (the uploader accepts every type so that the reason can be shown on the page).
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ from crnn_core.analysis.export import frame_statistics as analysis_frame_statist
 from crnn_core.charset import Charset
 from crnn_core.preprocess import DOWNSAMPLE, ImageLoadError
 from crnn_core.recognizer import FrameLogits, Prediction, Recognizer
+from dashboard.lexicon_match import LexiconMatch, match_lexicon
+from dashboard.verdict import Verdict, assess
 
 __all__ = [
     "BLANK_SYMBOL",
+    "IMAGE_TYPES",
     "DecodeOptions",
     "Recognition",
     "UploadError",
     "frame_statistics",
     "parse_lexicon",
     "process_uploads",
+    "refusal",
     "results_csv",
     "results_json",
 ]
@@ -38,16 +44,22 @@ logger = logging.getLogger(__name__)
 
 BLANK_SYMBOL = BLANK_DISPLAY
 FrameFn = Callable[[bytes], FrameLogits]
+IMAGE_TYPES = ("png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff", "gif")
+MAX_BYTES = 10 * 1024 * 1024  # the uploader's limit, checked again in case the server's differs
 
 
 @dataclass(frozen=True)
 class DecodeOptions:
-    """What the user picked: ``decoder`` is ``greedy`` or ``beam``; a lexicon overrides both."""
+    """What the user picked: ``decoder`` is ``greedy`` or ``beam``. A lexicon is a suggestion
+    shown next to the reading (``lexicon_mode="soft"``) or the answer (``"force"``); its words
+    match any usual case unless ``match_case``."""
 
     decoder: str = "greedy"
     beam_width: int = 10
     top_k: int = 5
     lexicon: tuple[str, ...] = ()
+    lexicon_mode: str = "soft"
+    match_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,9 @@ class Recognition:
     logits: np.ndarray
     prediction: Prediction
     frames: pd.DataFrame
+    verdict: Verdict | None = None  # blank, nothing read, or not confident
+    reading: Prediction | None = None  # the free reading when a forced lexicon replaced it
+    lexicon: LexiconMatch | None = None  # the best lexicon word, next to the reading
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,21 @@ def _default_frame_fn(recognizer: Recognizer) -> FrameFn:
     return lambda data: recognizer.frame_logits([data])[0]
 
 
+def refusal(name: str, data: bytes) -> str | None:
+    """Why an uploaded file is not read (type by its extension, size), or ``None``."""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in IMAGE_TYPES:
+        shown = f".{suffix} files are" if suffix else "Files without an extension are"
+        return (
+            f"{shown} not accepted; upload an image: "
+            + ", ".join(t.upper() for t in IMAGE_TYPES if t not in ("jpeg", "tif"))
+            + "."
+        )
+    if len(data) > MAX_BYTES:
+        return f"{len(data) / 2**20:.1f} MB is over the {MAX_BYTES // 2**20} MB limit per file."
+    return None
+
+
 def process_uploads(
     recognizer: Recognizer,
     uploads: Sequence[tuple[str, bytes]],
@@ -129,22 +159,31 @@ def process_uploads(
                 UploadError(name, f"Could not process this image ({type(exc).__name__}).")
             )
     good = [o for o in outcomes if not isinstance(o, UploadError)]
-    predictions = recognizer.decode(
-        [frames.logits for _, frames in good],
-        options.decoder,
-        options.beam_width,
-        options.top_k,
-        list(options.lexicon) or None,
-    )
-    decoded = iter(zip(good, predictions, strict=True))
+    logits = [frames.logits for _, frames in good]
+    readings = recognizer.decode(logits, options.decoder, options.beam_width, options.top_k)
+    matches: list[LexiconMatch | None] = [None] * len(good)
+    if options.lexicon and good:
+        texts = [r.text for r in readings]
+        found = match_lexicon(recognizer, logits, texts, options.lexicon, options.match_case)
+        matches = found if found is not None else matches
+    decoded = iter(zip(good, readings, matches, strict=True))
     results: list[Recognition | UploadError] = []
     for outcome in outcomes:
         if isinstance(outcome, UploadError):
             results.append(outcome)
             continue
-        (name, frames), prediction = next(decoded)
+        (name, frames), reading, match = next(decoded)
+        forced = options.lexicon_mode == "force" and match is not None
+        prediction = match.prediction if forced and match else reading
         stats = frame_statistics(frames.logits, recognizer.charset)
-        results.append(Recognition(name, frames.image, frames.logits, prediction, stats))
+        results.append(
+            Recognition(
+                name, frames.image, frames.logits, prediction, stats,
+                verdict=assess(frames.image, prediction),
+                reading=reading if forced else None,
+                lexicon=match,
+            )
+        )  # fmt: skip
     return results
 
 
@@ -157,6 +196,7 @@ def _row(result: Recognition | UploadError) -> dict[str, object]:
         "text": pred.text,
         "confidence": round(pred.confidence, 6),
         "decoder": pred.decoder,
+        "status": result.verdict.kind if result.verdict else "ok",
         "char_confidences": " ".join(f"{c:.4f}" for c in pred.char_confidences),
         "width_px": int(result.image.shape[1]),
         "frames": int(result.logits.shape[0]),
@@ -165,7 +205,8 @@ def _row(result: Recognition | UploadError) -> dict[str, object]:
 
 def results_csv(results: Sequence[Recognition | UploadError]) -> str:
     """One row per file: text, confidence, decoder, per-character confidences (or the error)."""
-    columns = ["file", "text", "confidence", "decoder", "char_confidences", "width_px", "frames"]
+    columns = ["file", "text", "confidence", "decoder", "status", "char_confidences"]
+    columns += ["width_px", "frames"]
     frame = pd.DataFrame([_row(r) for r in results])
     if "error" in frame:
         columns.append("error")

@@ -34,7 +34,9 @@ from PIL import Image
 from crnn_core.artifacts import MANIFEST_FILE, load_manifest, load_recognizer
 from crnn_core.charset import Charset
 from crnn_core.recognizer import FrameLogits, Recognizer
+from dashboard import health
 from dashboard.analysis_view import AnalysisView
+from dashboard.text import display_path, scrub_paths
 
 __all__ = [
     "ARTIFACTS_ENV",
@@ -43,10 +45,12 @@ __all__ = [
     "artifacts_dir",
     "frame_logits",
     "get_analysis",
+    "get_faults",
     "get_manifest",
     "get_recognizer",
     "place_frames",
     "sample_images",
+    "shown_path",
 ]
 
 logger = logging.getLogger(__name__)
@@ -146,6 +150,40 @@ def get_manifest(directory: Path | None = None) -> dict[str, Any]:
     return _manifest(str(directory), _stamp(directory))
 
 
+def _folder_stamp(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, size, mtime) of every file in ``directory``: changes when any file does."""
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError:
+        return ()
+    stamp = []
+    for entry in entries:
+        try:
+            info = entry.stat()
+        except OSError:
+            continue
+        stamp.append((entry.name, info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _faults(directory: str, stamp: tuple[tuple[str, int, int], ...]) -> list[health.Fault]:
+    del stamp
+    return health.check_artifacts(Path(directory))
+
+
+def get_faults(directory: Path | None = None) -> list[health.Fault]:
+    """Every fault of the artifacts folder (checked once per change of its files)."""
+    directory = directory or artifacts_dir()
+    return _faults(str(directory), _folder_stamp(directory))
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as the UI may show it: relative to the repository or the artifacts folder."""
+    shown = display_path(path, artifacts_dir())
+    return shown.replace("…", f"${ARTIFACTS_ENV}", 1) if shown.startswith("…") else shown
+
+
 @st.cache_data(show_spinner="Rendering sample words…", max_entries=4)
 def sample_images(characters: str, count: int = 6, seed: int = 2024) -> list[tuple[str, bytes]]:
     """``count`` synthetic word images (distinct words of 2-10 characters) as
@@ -198,9 +236,11 @@ def _analysis(directory: str, stamp: float) -> AnalysisView:
         raw = api.load_analysis(directory)
         return AnalysisView.from_object(raw, directory)
     except Exception as exc:
-        logger.exception("Cannot load analysis %s", directory)
+        # One line, no traceback: the page shows the message and the command that fixes it.
+        logger.warning("Cannot load analysis %s: %s: %s", directory, type(exc).__name__, exc)
         raise AnalysisUnavailable(
-            f"The analysis in {directory} cannot be read ({type(exc).__name__}: {exc}). "
+            f"The analysis in {shown_path(directory)} cannot be read ({type(exc).__name__}: "
+            f"{scrub_paths(exc, artifacts_dir())}). "
             f"Re-create it with `{ANALYZE_HINT}`."
         ) from exc
 
@@ -212,7 +252,8 @@ def get_analysis(directory: Path | None = None) -> AnalysisView:
         found = analysis_dirs()
         if not found:
             raise AnalysisUnavailable(
-                f"No analysis is shipped in {artifacts_dir()}. Create one with `{ANALYZE_HINT}`."
+                f"No analysis is shipped in {shown_path(artifacts_dir())}. "
+                f"Create one with `{ANALYZE_HINT}`."
             )
         directory = found[0]
     return _analysis(str(directory), _stamp(directory, "summary.json"))

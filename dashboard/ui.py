@@ -9,32 +9,66 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
-from crnn_core.artifacts import REGENERATE_HINT, ArtifactError
+from crnn_core.artifacts import ArtifactError
 from crnn_core.recognizer import Recognizer
-from dashboard import manifest_view, services
+from dashboard import health, manifest_view, services
 from dashboard.analysis_view import AnalysisView
+from dashboard.health import Fault
+from dashboard.text import literal, scrub_paths
 
 __all__ = [
     "analysis_picker",
     "artifact_error_page",
     "confidence_html",
+    "health_banner",
     "require_recognizer",
 ]
 
 EXPORT_COMMAND = "python -m crnn_core export --run-dir runs/NAME --out artifacts"
 
 
-def artifact_error_page(exc: Exception) -> NoReturn:
-    """Explain why the model cannot be loaded and the command that fixes it, then stop the page."""
-    st.error(f"The model could not be loaded.\n\n{exc}", icon=":material/error:")
-    st.markdown(
-        f"**How to fix it.** The shipped files live in `{services.artifacts_dir()}` "
-        f"(set `{services.ARTIFACTS_ENV}` to use another folder). Restore them with:"
+def _fault_list(faults: list[Fault]) -> str:
+    return "\n".join(
+        f"- {literal(f.file)} {f.problem} → fix: {literal(f.fix, limit=200)}" for f in faults
     )
-    st.code("git checkout -- artifacts/", language="bash")
-    st.markdown("or, from a training run, regenerate them with:")
-    st.code(EXPORT_COMMAND, language="bash")
-    st.caption(REGENERATE_HINT)
+
+
+def health_banner() -> list[Fault]:
+    """Every fault of the artifacts folder, each with its fix, above whichever page is open
+    (called by the app entry, so every page shows it); returns the faults."""
+    faults = services.get_faults()
+    if not faults:
+        return faults
+    where = services.shown_path(services.artifacts_dir())
+    st.error(
+        f"**The model files in {literal(where)} are not usable** ({len(faults)} "
+        f"problem{'s' if len(faults) > 1 else ''}); pages that use the model may be wrong or "
+        f"empty until they are repaired:\n\n{_fault_list(faults)}",
+        icon=":material/error:",
+    )
+    st.code("\n".join(health.repair_commands(faults)), language="bash")
+    return faults
+
+
+def artifact_error_page(exc: Exception) -> NoReturn:
+    """Explain why the model cannot be loaded and the command that fixes it, then stop the page.
+
+    The faults themselves are listed by ``health_banner`` above the page; only a load failure
+    the file checks did not see (e.g. a Keras error inside a valid archive) is spelt out here."""
+    root = services.artifacts_dir()
+    if services.get_faults():
+        st.error("The model could not be loaded: repair the files listed above.")
+    else:
+        st.error(
+            f"The model could not be loaded.\n\n{literal(scrub_paths(exc, root), 400)}",
+            icon=":material/error:",
+        )
+        st.markdown(
+            f"**How to fix it.** The model files live in "
+            f"{literal(services.shown_path(root))} (set `{services.ARTIFACTS_ENV}` to use "
+            "another folder). Restore the shipped ones or export a training run:"
+        )
+        st.code(f"git checkout -- artifacts/\n{EXPORT_COMMAND}", language="bash")
     st.stop()
 
 
@@ -76,14 +110,14 @@ def metric_reports(manifest: dict[str, Any], with_commands: bool) -> bool:
     reports = manifest_view.metrics_reports(manifest.get("metrics"))
     current = manifest.get("files", {}).get("model.keras")
     for name, report in reports:
-        st.markdown(f"**{name}** · {manifest_view.report_caption(report, current)}")
+        st.markdown(f"{literal(name)} · {manifest_view.report_caption(report, current)}")
         table = manifest_view.metrics_table(report)
         percent = st.column_config.NumberColumn(format="percent")
         config = dict.fromkeys([c for c in manifest_view.RATE_COLUMNS if c in table], percent)
         config["ms_per_word"] = st.column_config.NumberColumn("ms/word", format="%.2f")
         st.dataframe(table, column_config=config)
         if with_commands and report.get("command"):
-            st.code(report["command"], language="bash", wrap_lines=True)
+            st.code(scrub_paths(report["command"]), language="bash", wrap_lines=True)
     return bool(reports)
 
 

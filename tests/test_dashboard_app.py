@@ -62,9 +62,9 @@ def test_recognize_page_renders_its_widgets(app: AppTest) -> None:
     _no_trouble(app)
     assert app.title[0].value == "Recognize a word"
     assert len(app.file_uploader) == 1 and app.file_uploader[0].accept_multiple_files
-    assert {"png", "jpg", "bmp", "webp", "tiff"} <= set(app.file_uploader[0].allowed_type) | {
-        t.lstrip(".") for t in app.file_uploader[0].allowed_type
-    }
+    # Every type reaches the server, so a refused one gets its reason on the page.
+    assert not app.file_uploader[0].allowed_type
+    assert all(t in _texts(app) for t in ("PNG", "JPG", "BMP", "WEBP", "TIFF", "10 MB"))
     assert app.radio(key="decoder").options == ["Greedy (best path)", "Beam search"]
     assert app.slider(key="beam_width").disabled  # only active with beam search
     assert app.text_area(key="lexicon") is not None
@@ -104,8 +104,9 @@ def test_beam_toggle_changes_the_decoder(app: AppTest, artifacts: Path) -> None:
     assert list(candidates["text"]) == [c[0] for c in expected.candidates]
 
 
-def test_lexicon_overrides_the_decoder(app: AppTest) -> None:
+def test_forced_lexicon_overrides_the_decoder(app: AppTest) -> None:
     app.file_uploader[0].set_value(("word.png", word_png(), "image/png")).run()
+    app.radio(key="lexicon_mode").set_value("force").run()
     app.text_area(key="lexicon").input("alpha beta\ngamma").run()
     _no_trouble(app)
     html = " ".join(m.value for m in app.markdown if "prediction" in m.value)
@@ -132,14 +133,14 @@ def test_sample_picker_produces_a_prediction(app: AppTest) -> None:
     picker.set_value(picker.options[0]).run()
     _no_trouble(app)
     assert any("prediction" in m.value for m in app.markdown)
-    assert f"{picker.options[0]} · decoder" in _texts(app)
+    assert f"`{picker.options[0]}` · decoder" in _texts(app)  # names shown literally
 
 
 def test_missing_artifacts_explain_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRNN_ARTIFACTS", str(tmp_path / "nowhere"))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _no_trouble(at)
-    assert "could not be loaded" in at.error[0].value
+    assert any("could not be loaded" in e.value for e in at.error)
     assert any("export" in c.value for c in at.code)
 
 
@@ -152,7 +153,7 @@ def test_corrupt_model_file_explains_the_fix(
     monkeypatch.setenv("CRNN_ARTIFACTS", str(broken))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _no_trouble(at)
-    assert "corrupt" in at.error[0].value
+    assert "corrupt" in at.error[0].value or "not a Keras archive" in at.error[0].value
     at.switch_page("pages/model.py").run()
     _no_trouble(at)  # the manifest still reads, so the Model page still works
 

@@ -88,7 +88,9 @@ def test_decoder_choice_is_used(recognizer) -> None:  # type: ignore[no-untyped-
     data = word_png()
     (greedy,) = process_uploads(recognizer, [("w", data)], DecodeOptions("greedy"))
     (beam,) = process_uploads(recognizer, [("w", data)], DecodeOptions("beam", 8, 4))
-    (lexicon,) = process_uploads(recognizer, [("w", data)], DecodeOptions(lexicon=("ab", "cd")))
+    (lexicon,) = process_uploads(
+        recognizer, [("w", data)], DecodeOptions(lexicon=("ab", "cd"), lexicon_mode="force")
+    )
     assert isinstance(greedy, Recognition) and isinstance(beam, Recognition)
     assert isinstance(lexicon, Recognition)
     assert (greedy.prediction.decoder, beam.prediction.decoder) == ("greedy", "beam")

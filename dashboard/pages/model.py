@@ -10,6 +10,7 @@ import streamlit as st
 from crnn_core.artifacts import ArtifactError
 from dashboard import manifest_view, services, ui
 from dashboard.components import curves
+from dashboard.text import literal, scrub_paths, scrub_tree
 
 st.title("Model")
 try:
@@ -48,7 +49,7 @@ if not ui.metric_reports(manifest, with_commands=True):
 st.subheader("Charset")
 characters = charset.get("characters", "")
 st.markdown(
-    f"**{charset.get('name', 'custom')}** · {len(characters)} characters · blank = class "
+    f"{literal(charset.get('name', 'custom'))} · {len(characters)} characters · blank = class "
     f"{charset.get('blank_index', 0)}"
 )
 st.code(characters, language=None)
@@ -64,18 +65,19 @@ if not training:
     st.caption("No training record in the manifest.")
 for stage, entry in enumerate(training, start=1):
     st.markdown(f"**Stage {stage}** · {manifest_view.stage_summary(entry)}")
-    st.code(entry.get("command", "(command not recorded)"), language="bash", wrap_lines=True)
+    command = scrub_paths(entry.get("command", "(command not recorded)"))
+    st.code(command, language="bash", wrap_lines=True)
     data = manifest_view.stage_data(entry)
     if data is not None:
         st.dataframe(data, hide_index=True)
     if entry.get("config"):
         with st.expander("Full training configuration"):
-            st.json(entry["config"])
+            st.json(scrub_tree(entry["config"]))
 
 st.subheader("Files")
 files = manifest.get("files", {})
 st.dataframe(pd.DataFrame({"file": list(files), "sha256": list(files.values())}), hide_index=True)
 st.caption(
-    f"Artifacts directory: `{manifest_view.display_path(services.artifacts_dir())}` · software: "
-    + ", ".join(f"{k} {v}" for k, v in manifest.get("software", {}).items())
+    f"Artifacts directory: {literal(services.shown_path(services.artifacts_dir()))} · software: "
+    + ", ".join(f"{literal(k)} {literal(v)}" for k, v in manifest.get("software", {}).items())
 )

@@ -8,19 +8,26 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard import insights, services, ui
-from dashboard.components import alignment, maps
+from dashboard import insights, services, settings, ui
+from dashboard.components import alignment, maps, reading
 from dashboard.recognition import (
+    IMAGE_TYPES,
     DecodeOptions,
     Recognition,
     UploadError,
     parse_lexicon,
     process_uploads,
+    refusal,
     results_csv,
     results_json,
 )
+from dashboard.text import literal, md_escape, plain
 
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff", "gif"]
+LEXICON_MODES = {
+    "soft": "Suggest (next to the reading)",
+    "force": "Force (the answer is a lexicon word)",
+}
+ACCEPTED = ", ".join(t.upper() for t in IMAGE_TYPES if t not in ("jpeg", "tif"))
 
 st.title("Recognize a word")
 recognizer = ui.require_recognizer()
@@ -29,13 +36,20 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     uploads = st.file_uploader(
         "Word images (cropped to one word)",
-        type=UPLOAD_TYPES,
         accept_multiple_files=True,
         key="uploads",
-        help="PNG, JPEG, BMP, WebP, TIFF (GIF: first frame).",
+        max_upload_size=settings.MAX_UPLOAD_MB,
+        help=f"{ACCEPTED} (GIF: first frame).",
+    )
+    st.caption(
+        f"{ACCEPTED}, up to {settings.MAX_UPLOAD_MB} MB each. Files of another type are refused "
+        f"below with the reason; larger files are stopped by the browser before upload (marked "
+        "red in the list above) and are never read."
     )
     samples = dict(services.sample_images(recognizer.charset.characters))
-    picked = st.pills("…or try a built-in sample", list(samples), key="sample", wrap=True)
+    picked = st.pills(
+        "…or try a built-in sample", list(samples), key="sample", wrap=True, format_func=md_escape
+    )
 with right:
     decoder = st.radio(
         "Decoder",
@@ -52,24 +66,42 @@ with right:
         key="lexicon",
         height=80,
         placeholder="words separated by spaces or new lines",
-        help="If given, the answer is the lexicon word with the highest exact CTC "
-        "probability, whatever the decoder above.",
+        help="The lexicon word with the highest exact CTC probability is shown next to the "
+        "free reading, or replaces it in Force mode.",
+    )
+    lexicon_mode = st.radio(
+        "Lexicon use",
+        list(LEXICON_MODES),
+        horizontal=True,
+        key="lexicon_mode",
+        format_func=LEXICON_MODES.__getitem__,
+    )
+    match_case = st.checkbox(
+        "Match case", value=False, key="match_case", help="Off: centre matches Centre, CENTRE."
     )
 
-sources: list[tuple[str, bytes]] = [(f.name, f.getvalue()) for f in uploads or []]
-if not sources and picked:
+files: list[tuple[str, bytes]] = [(f.name, f.getvalue()) for f in uploads or []]
+refused = [UploadError(name, why) for name, data in files if (why := refusal(name, data))]
+sources = [(name, data) for name, data in files if refusal(name, data) is None]
+if not files and picked:
     sources = [(picked, samples[picked])]
+for failed in refused:
+    st.error(f"{literal(failed.name)} was not read: {failed.message}", icon=":material/block:")
 if not sources:
-    st.info("Upload one or more word images, or pick a sample above.", icon=":material/upload:")
+    if not refused:
+        st.info("Upload one or more word images, or pick a sample above.", icon=":material/upload:")
     st.stop()
 
 lexicon = parse_lexicon(lexicon_text)
-options = DecodeOptions(decoder, beam_width, top_k, lexicon)
+options = DecodeOptions(decoder, beam_width, top_k, lexicon, lexicon_mode, match_case)
 with st.spinner("Reading…"):
-    results = process_uploads(recognizer, sources, options, frame_fn=services.frame_logits)
+    results = [
+        *refused,
+        *process_uploads(recognizer, sources, options, frame_fn=services.frame_logits),
+    ]
 
-for failed in (r for r in results if isinstance(r, UploadError)):
-    st.error(f"**{failed.name}** — {failed.message}", icon=":material/broken_image:")
+for failed in (r for r in results if isinstance(r, UploadError) and r not in refused):
+    st.error(f"{literal(failed.name)} — {failed.message}", icon=":material/broken_image:")
 good = [r for r in results if isinstance(r, Recognition)]
 if not good:
     st.stop()
@@ -78,9 +110,10 @@ if len(good) > 1:
     st.dataframe(
         pd.DataFrame(
             {
-                "file": [r.name for r in good],
+                "file": [plain(r.name) for r in good],
                 "text": [r.prediction.text for r in good],
                 "confidence": [r.prediction.confidence for r in good],
+                "status": [r.verdict.kind if r.verdict else "ok" for r in good],
             }
         ),
         hide_index=True,
@@ -90,7 +123,7 @@ if len(good) > 1:
             )
         },
     )
-    names = [r.name for r in good]
+    names = [plain(r.name) for r in good]
     chosen = st.selectbox(
         "Details for", range(len(good)), index=len(good) - 1, format_func=names.__getitem__
     )
@@ -99,16 +132,8 @@ else:
     result = good[0]
 
 pred = result.prediction
-st.caption(
-    f"{result.name} · decoder: **{pred.decoder}**"
-    + (f" (beam width {beam_width})" if pred.decoder == "beam" else "")
-    + (f" · lexicon of {len(lexicon)} words" if lexicon else "")
-)
-st.markdown(ui.confidence_html(pred.text, pred.char_confidences), unsafe_allow_html=True)
-m1, m2, m3 = st.columns(3)
-m1.metric("Word confidence", f"{pred.confidence:.1%}")
-m2.metric("Frames", result.logits.shape[0], help="one frame per 4 image columns")
-m3.metric("Model input", f"32 × {result.image.shape[1]} px")
+lexicon_forced = lexicon_mode == "force"
+reading.show_reading(result, beam_width, len(lexicon), lexicon_forced)
 
 if pred.candidates:
     cands = pd.DataFrame(pred.candidates, columns=["text", "log_prob"])

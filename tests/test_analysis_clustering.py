@@ -6,12 +6,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score
 
+from crnn_core.analysis import clustering
 from crnn_core.analysis.clustering import (
     apply_standardize,
-    cluster_scores,
     fit_kmeans,
+    fit_rows,
     purity,
     sampled_silhouette,
+    silhouette_rows,
+    silhouettes,
     standardize,
 )
 
@@ -58,9 +61,43 @@ def test_silhouette_matches_sklearn_without_and_with_sampling() -> None:
     # Sampled: equals sklearn on exactly the seeded subset, and is reproducible.
     score_a, used_a = sampled_silhouette(points, labels, max_samples=50, seed=7)
     score_b, _ = sampled_silhouette(points, labels, max_samples=50, seed=7)
-    rows = np.sort(np.random.default_rng(7).choice(180, size=50, replace=False))
+    rows = silhouette_rows(180, 50, seed=7)
     assert used_a == 50
     assert score_a == score_b == pytest.approx(silhouette_score(points[rows], labels[rows]))
+
+
+def test_silhouette_sample_is_drawn_independently_of_the_fit_sample() -> None:
+    # Same seed, same sizes: the old code scored exactly the frames KMeans was fitted on.
+    fit = fit_rows(50_000, 20_000, seed=1)
+    scored = silhouette_rows(50_000, 20_000, seed=1)
+    assert fit.size == scored.size == 20_000
+    assert not np.array_equal(fit, scored)
+    assert np.array_equal(scored, silhouette_rows(50_000, 20_000, seed=1))  # still seeded
+    # Independent draws overlap by chance only: about 20k * 20k / 50k = 8000 frames.
+    assert 7_000 < np.intersect1d(fit, scored).size < 9_000
+    assert np.array_equal(fit, fit_kmeans(np.zeros((50_000, 1), np.float32), 1, seed=1).fit_rows)
+    # When everything fits in both budgets, both are all frames (the population figure).
+    np.testing.assert_array_equal(silhouette_rows(100, 500, seed=1), np.arange(100))
+
+
+@pytest.mark.parametrize("one_hot_limit", [2048, 1])
+def test_silhouettes_share_distances_and_match_sklearn(
+    one_hot_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clustering, "ONE_HOT_LIMIT", one_hot_limit)  # both summing paths
+    rng = np.random.default_rng(4)
+    points = np.concatenate([rng.normal(c, 1.0, size=(70, 5)) for c in (0, 3, 9)])
+    real = np.repeat([0, 1, 2], 70)
+    shuffled = rng.permutation(real)
+    singletons = np.arange(210)
+    singletons[:3] = 0  # one cluster of 3, the rest alone: silhouette 0 for those
+    scores = silhouettes(points.astype(np.float32), [real, shuffled, singletons], chunk=64)
+    expected = [silhouette_score(points, labels) for labels in (real, shuffled, singletons)]
+    assert scores == pytest.approx(expected, abs=1e-6)
+    assert scores[0] > 0.5 and abs(scores[1]) < 0.05  # random labels: about 0
+    assert math.isnan(silhouettes(points, [np.zeros(210, int)])[0])
+    with pytest.raises(ValueError, match="210 entries"):
+        silhouettes(points, [np.zeros(5, int)])
 
 
 def test_silhouette_undefined_is_nan() -> None:
@@ -112,18 +149,3 @@ def test_kmeans_caps_k_at_distinct_points() -> None:
     result = fit_kmeans(points, 10, seed=0)
     assert result.info["k"] == 3 and result.info["k_requested"] == 10
     assert len(np.unique(result.labels)) == 3
-
-
-def test_cluster_scores_report_both_variants() -> None:
-    # class 0 is the blank: the non-blank variant ignores frames 0-2.
-    points = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [9.0], [9.1]])
-    clusters = np.array([0, 0, 1, 1, 1, 2, 2])
-    labels = np.array([0, 0, 0, 4, 4, 6, 4])
-    scores = cluster_scores(points, clusters, labels, max_samples=100, seed=0)
-    assert scores["purity"]["all"] == pytest.approx((2 + 2 + 1) / 7)
-    assert scores["purity"]["non_blank"] == pytest.approx((2 + 1) / 4)
-    assert scores["silhouette"]["sample_all"] == 7
-    assert scores["silhouette"]["sample_non_blank"] == 4
-    assert scores["silhouette"]["non_blank"] == pytest.approx(
-        silhouette_score(points[3:], clusters[3:])
-    )

@@ -86,6 +86,55 @@ def test_cli_writes_every_file_and_summary(run: dict[str, Any], analysis: Analys
     assert summary["export"]["float16_greedy_mismatches"] == 0
     assert {"model_logits", "kmeans", "umap", "write"} <= set(summary["timings_seconds"])
     assert summary["placement"]["seconds_per_100_frames"] >= 0
+    assert summary["format"] == "crnn-ocr-lab-analysis/2"
+    rule = summary["matching_rule"]
+    assert (rule["min_share"], rule["min_count"]) == (0.2, 5)
+    full = summary["views"]["all"]
+    assert full["k"] == summary["k"] and full["frames"] == summary["counts"]["frames"]
+    assert full["purity"]["value"] == summary["scores"]["purity"]["all"]
+    for key in ("one_cluster", "random_assignment"):
+        assert 0 < full["purity"][key] <= full["purity"]["value"] + 1e-9
+    assert {"value", "random_labels", "sample", "fit_overlap"} <= set(full["silhouette"])
+
+
+def test_non_blank_view_is_stored(analysis: Analysis) -> None:
+    frames, summary = analysis.frames, analysis.summary
+    non_blank = frames["greedy_class"] != 0
+    view = summary["views"]["non_blank"]
+    assert view["frames"] == int(non_blank.sum()) == summary["counts"]["non_blank_frames"]
+    if not view["frames"]:  # an untrained model may read only blanks
+        assert analysis.views == ["all"] and (frames["cluster_non_blank"] == -1).all()
+        return
+    assert analysis.views == ["all", "non_blank"]
+    assert view["k"] == frames.loc[non_blank, "greedy_class"].nunique()
+    assert (frames.loc[~non_blank, "cluster_non_blank"] == -1).all()
+    assert frames.loc[non_blank, "cluster_non_blank"].between(0, view["k"] - 1).all()
+    matrix = analysis.contingency_matrix("non_blank")
+    assert matrix.shape == (view["k"], 95) and matrix["∅"].sum() == 0
+    assert int(matrix.to_numpy().sum()) == view["frames"]
+    assert len(analysis.clusters_of("non_blank")) == view["k"]
+
+
+def test_format_1_folder_still_loads(run: dict[str, Any], tmp_path: Path) -> None:
+    from crnn_core.analysis.io import read_json, read_table, write_json, write_table
+
+    old = tmp_path / "old"
+    shutil.copytree(run["out"], old)
+    summary = read_json(old / FILES["summary"])
+    summary["format"] = "crnn-ocr-lab-analysis/1"
+    del summary["views"], summary["matching_rule"]
+    write_json(summary, old / FILES["summary"])
+    for name in ("clusters", "contingency"):
+        table = read_table(old / FILES[name])
+        write_table(table[table["view"] == "all"].drop(columns="view"), old / FILES[name])
+    frames = read_table(old / FILES["frames"])
+    write_table(frames.drop(columns="cluster_non_blank"), old / FILES["frames"])
+    loaded = load_analysis(old)
+    assert loaded.views == ["all"]
+    assert tuple(loaded.frames.columns) == FRAME_COLUMNS
+    assert (loaded.frames["cluster_non_blank"] == -1).all()
+    assert set(loaded.clusters["view"]) == {"all"} and len(loaded.clusters) == summary["k"]
+    assert int(loaded.contingency_matrix().to_numpy().sum()) == len(loaded.frames)
 
 
 def test_tables_have_documented_columns(analysis: Analysis) -> None:
@@ -99,7 +148,8 @@ def test_tables_have_documented_columns(analysis: Analysis) -> None:
     matrix = analysis.contingency_matrix()
     assert matrix.shape == (analysis.summary["k"], 95)
     assert int(matrix.to_numpy().sum()) == len(frames)
-    assert len(analysis.clusters) == analysis.summary["k"]
+    assert len(analysis.clusters_of("all")) == analysis.summary["k"]
+    assert set(analysis.clusters["view"]) == set(analysis.views)
     assert {"char_a", "char_b", "evidence"} <= set(analysis.confusions.columns)
 
 

@@ -3,8 +3,15 @@
 - ``purity``: share of frames whose cluster's majority label is their own label (1 = every
   cluster holds one label). Labels are the greedy frame labels, so it measures whether the
   logit space separates what the model *predicts*, blank included or not.
-- ``sampled_silhouette``: sklearn's silhouette on a seeded subsample (exact O(n^2) distances,
-  so at most ``max_samples`` frames), in the same standardized space KMeans used.
+- ``silhouettes``: sklearn's silhouette definition (exact euclidean distances) for several
+  labelings of the same frames at once: the distances are computed once, so scoring the real
+  clusters and a random-label baseline on the *same* sample costs little more than one score.
+
+Samples are seeded but drawn from separate random streams: the KMeans fit sample from
+``default_rng(seed)``, the silhouette sample from ``default_rng([seed, SILHOUETTE_STREAM])``.
+Scoring on the very frames KMeans was fitted on flatters it (their centres were chosen for
+them); an independent draw does not. When every frame fits in both budgets, both are "all
+frames" and the score is the population figure.
 
 KMeans: Lloyd (``sklearn.cluster.KMeans``, fixed ``n_init``, seeded) fitted on all frames, or on
 a seeded sample of ``fit_sample`` frames when there are more, then ``predict`` for all: the
@@ -14,25 +21,30 @@ centres of 20 000 frames are as good as those of 100 000 and cost a fraction of 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from crnn_core.charset import BLANK_INDEX
-
 __all__ = [
+    "SILHOUETTE_STREAM",
     "KMeansResult",
     "apply_standardize",
-    "cluster_scores",
     "fit_kmeans",
+    "fit_rows",
     "purity",
     "sampled_silhouette",
+    "silhouette_rows",
+    "silhouettes",
     "standardize",
 ]
+
+SILHOUETTE_STREAM = 1
+"""Second entry of the silhouette sample's seed ``[seed, SILHOUETTE_STREAM]``: a random stream
+independent of the KMeans fit sample's ``default_rng(seed)``."""
 
 
 def standardize(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -53,18 +65,33 @@ def apply_standardize(features: np.ndarray, mean: np.ndarray, scale: np.ndarray)
 
 @dataclass(frozen=True)
 class KMeansResult:
-    """Cluster of every frame, centres ``(k, features)`` in standardized space, and how."""
+    """Cluster of every frame, centres ``(k, features)`` in standardized space, and how.
+
+    ``fit_rows``: the rows KMeans was fitted on (sorted), so a score can say how many of its
+    frames the centres were chosen for."""
 
     labels: np.ndarray
     centers: np.ndarray
     info: dict[str, Any]
+    fit_rows: np.ndarray
 
 
-def _sample(n: int, size: int, seed: int) -> np.ndarray:
-    """Sorted seeded subset of ``range(n)`` of ``min(n, size)`` indices."""
+def _sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted subset of ``range(n)`` of ``min(n, size)`` indices drawn with ``rng``."""
     if n <= size:
         return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
+def fit_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """The KMeans fit sample: ``min(n, size)`` sorted rows from ``default_rng(seed)``."""
+    return _sample(n, size, np.random.default_rng(seed))
+
+
+def silhouette_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """The silhouette sample: like ``fit_rows`` but from the independent stream
+    ``default_rng([seed, SILHOUETTE_STREAM])``, so it is not the fit sample again."""
+    return _sample(n, size, np.random.default_rng([seed, SILHOUETTE_STREAM]))
 
 
 def fit_kmeans(
@@ -72,25 +99,26 @@ def fit_kmeans(
 ) -> KMeansResult:
     """KMeans with ``k`` clusters (fewer if there are fewer distinct frames); reproducible."""
     n = features.shape[0]
-    fit_rows = _sample(n, fit_sample, seed)
-    fit_data = features[fit_rows]
+    rows = fit_rows(n, fit_sample, seed)
+    fit_data = features[rows]
     distinct = np.unique(fit_data, axis=0).shape[0]
     used_k = max(1, min(k, distinct))
     model = KMeans(n_clusters=used_k, n_init=n_init, random_state=seed, algorithm="lloyd")
     model.fit(fit_data)
-    labels = model.labels_ if fit_rows.size == n else model.predict(features)
+    labels = model.labels_ if rows.size == n else model.predict(features)
     info = {
         "method": "sklearn KMeans (lloyd)"
-        + ("" if fit_rows.size == n else " fitted on a seeded sample, predict() for all frames"),
+        + ("" if rows.size == n else " fitted on a seeded sample, predict() for all frames"),
         "k_requested": int(k),
         "k": int(used_k),
         "n_init": int(n_init),
-        "fit_frames": int(fit_rows.size),
+        "fit_frames": int(rows.size),
         "iterations": int(model.n_iter_),
         "inertia_fit": float(model.inertia_),
         "seed": int(seed),
     }
-    return KMeansResult(labels.astype(np.int16), model.cluster_centers_.astype(np.float32), info)
+    centers = model.cluster_centers_.astype(np.float32)
+    return KMeansResult(labels.astype(np.int16), centers, info, rows)
 
 
 def purity(clusters: np.ndarray, labels: np.ndarray) -> float:
@@ -108,40 +136,85 @@ def purity(clusters: np.ndarray, labels: np.ndarray) -> float:
     return float(counts.max(axis=1).sum() / clusters.size)
 
 
+ONE_HOT_LIMIT = 2048
+"""Up to this many labels, per-label distance sums are one GEMM with a one-hot matrix (fast);
+beyond it (e.g. almost every frame its own cluster), ``np.add.reduceat`` over sorted columns."""
+
+
+class _Labeling:
+    """One labeling of the sample rows, ready to sum a block of distances per label."""
+
+    def __init__(self, labels: np.ndarray) -> None:
+        _, self.index, self.counts = np.unique(labels, return_inverse=True, return_counts=True)
+        self.order = np.argsort(self.index, kind="stable")
+        self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
+        self.one_hot: np.ndarray | None = None
+        if self.counts.size <= ONE_HOT_LIMIT:
+            self.one_hot = np.zeros((self.index.size, self.counts.size))
+            self.one_hot[np.arange(self.index.size), self.index] = 1.0
+
+    def sums(self, distances: np.ndarray) -> np.ndarray:
+        """``(block rows, labels)`` sums of each row's distances to every label's frames."""
+        if self.one_hot is not None:
+            return distances @ self.one_hot
+        return np.add.reduceat(distances[:, self.order], self.starts, axis=1)
+
+
+def silhouettes(
+    features: np.ndarray, label_sets: Sequence[np.ndarray], chunk: int = 512
+) -> list[float]:
+    """Mean silhouette (euclidean, sklearn's definition: singletons score 0) of each labeling of
+    the same ``features`` rows; nan where undefined (< 2 labels, or every frame its own).
+
+    Distances are exact, float64, ``chunk`` rows at a time (``chunk x n`` floats in memory), and
+    shared by all labelings; per labeling only the sums per label are added.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    n = x.shape[0]
+    sets = [np.asarray(labels).ravel() for labels in label_sets]
+    if any(labels.size != n for labels in sets):
+        raise ValueError(f"every labeling must have {n} entries, one per feature row.")
+    parts = [_Labeling(labels) for labels in sets]
+    sums = [np.zeros((n, part.counts.size)) for part in parts]
+    squared = (x**2).sum(axis=1)
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        distances = x[lo:hi] @ x.T
+        distances *= -2.0
+        distances += squared[lo:hi, None]
+        distances += squared[None, :]
+        np.maximum(distances, 0.0, out=distances)
+        np.sqrt(distances, out=distances)
+        distances[np.arange(hi - lo), np.arange(lo, hi)] = 0.0
+        for part, total in zip(parts, sums, strict=True):
+            total[lo:hi] = part.sums(distances)
+    return [
+        _mean_silhouette(total, part.counts, part.index)
+        for part, total in zip(parts, sums, strict=True)
+    ]
+
+
+def _mean_silhouette(sums: np.ndarray, counts: np.ndarray, index: np.ndarray) -> float:
+    n = index.size
+    if not 2 <= counts.size <= n - 1:
+        return math.nan
+    rows = np.arange(n)
+    own = counts[index]
+    a = np.where(own > 1, sums[rows, index] / np.maximum(own - 1, 1), 0.0)
+    means = sums / counts[None, :]
+    means[rows, index] = np.inf
+    b = means.min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s = np.where(own > 1, np.nan_to_num(s), 0.0)
+    return float(s.mean())
+
+
 def sampled_silhouette(
     features: np.ndarray, labels: np.ndarray, max_samples: int = 20000, seed: int = 0
 ) -> tuple[float, int]:
-    """``(silhouette, frames used)``: exact on all frames up to ``max_samples``, else on a seeded
-    sample of that size. nan when undefined (fewer than 2 clusters, or every frame its own)."""
+    """``(silhouette, frames used)``: exact on all frames up to ``max_samples``, else on the
+    ``silhouette_rows`` sample of that size (not the KMeans fit sample)."""
     labels = np.asarray(labels).ravel()
-    rows = _sample(labels.size, max_samples, seed)
-    chosen = labels[rows]
-    n_labels = np.unique(chosen).size
-    if not 2 <= n_labels <= rows.size - 1:
-        return math.nan, int(rows.size)
-    score = silhouette_score(features[rows], chosen, metric="euclidean")
-    return float(score), int(rows.size)
-
-
-def cluster_scores(
-    features: np.ndarray, clusters: np.ndarray, labels: np.ndarray, max_samples: int, seed: int
-) -> dict[str, Any]:
-    """Silhouette (seeded sample) and purity against ``labels`` (greedy frame classes), on all
-    frames and on non-blank frames only (blank = class 0), as written to summary.json."""
-    non_blank = labels != BLANK_INDEX
-    sil_all, n_all = sampled_silhouette(features, clusters, max_samples, seed)
-    sil_nb, n_nb = sampled_silhouette(features[non_blank], clusters[non_blank], max_samples, seed)
-    return {
-        "silhouette": {
-            "method": "sklearn silhouette_score, euclidean, standardized features, seeded sample",
-            "all": sil_all,
-            "non_blank": sil_nb,
-            "sample_all": n_all,
-            "sample_non_blank": n_nb,
-        },
-        "purity": {
-            "all": purity(clusters, labels),
-            "non_blank": purity(clusters[non_blank], labels[non_blank]),
-        },
-        "purity_labels": "greedy frame labels (argmax class, blank = 0)",
-    }
+    rows = silhouette_rows(labels.size, max_samples, seed)
+    return silhouettes(features[rows], [labels[rows]])[0], int(rows.size)

@@ -75,17 +75,32 @@ def _run(args: argparse.Namespace) -> int:
         summary = analyze(args.data, args.out, args.artifacts, config, args.max_frames)
     except AnalysisError as exc:
         raise SystemExit(f"error: {exc}") from exc
-    scores = summary["scores"]
     counts = summary["counts"]
     print(
         f"{counts['images']} images, {counts['frames']} frames "
-        f"({counts['non_blank_frames']} non-blank), K={summary['k']}\n"
-        f"purity all {scores['purity']['all']:.3f}, non-blank {scores['purity']['non_blank']:.3f}; "
-        f"silhouette all {scores['silhouette']['all']:.3f}, "
-        f"non-blank {scores['silhouette']['non_blank']:.3f}\n"
-        f"wrote {args.out} in {sum(summary['timings_seconds'].values()):.1f} s"
+        f"({counts['non_blank_frames']} non-blank)"
     )
+    for view in summary["views"].values():
+        print(_view_line(view))
+    print(f"wrote {args.out} in {sum(summary['timings_seconds'].values()):.1f} s")
     return 0
+
+
+def _view_line(view: dict[str, Any]) -> str:
+    """One view's figures with their baselines, for the terminal."""
+    if "purity" not in view:
+        return f"{view['title']}: {view.get('skipped', 'not computed')}"
+    pur, sil, match = view["purity"], view["silhouette"], view["matching"]
+    return (
+        f"{view['title']} (K={view['k']}): purity {pur['value']:.3f} (one cluster "
+        f"{pur['one_cluster']:.3f}, random {pur['random_assignment']:.3f}); silhouette "
+        f"{_number(sil['value'])} (random labels {_number(sil['random_labels'])}); "
+        f"{match['matched_clusters']} clusters named"
+    )
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.3f}"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -46,7 +46,7 @@ IMAGE_COLUMNS = (
 FRAME_COLUMNS = (
     "frame_id", "image_id", "t", "col_start", "col_end", "greedy_class", "greedy_char",
     "top2_class", "top2_char", "max_prob", "margin", "entropy", "blank_prob",
-    "cluster", "umap_x", "umap_y",
+    "cluster", "cluster_non_blank", "umap_x", "umap_y",
 )  # fmt: skip
 
 
@@ -165,6 +165,7 @@ def frames_table(features: RaggedArray, widths: np.ndarray, charset: Charset) ->
             "entropy": stats["entropy"],
             "blank_prob": stats["blank_prob"],
             "cluster": np.full(t.size, -1, np.int16),
+            "cluster_non_blank": np.full(t.size, -1, np.int16),
             "umap_x": np.full(t.size, np.nan, np.float32),
             "umap_y": np.full(t.size, np.nan, np.float32),
         }

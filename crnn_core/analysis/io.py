@@ -19,6 +19,7 @@ import pandas as pd
 __all__ = [
     "FILES",
     "FORMAT",
+    "READABLE_FORMATS",
     "AnalysisError",
     "RaggedArray",
     "load_ragged",
@@ -29,8 +30,12 @@ __all__ = [
     "write_table",
 ]
 
-FORMAT = "crnn-ocr-lab-analysis/1"
-"""``summary.json["format"]``; bump when a file or column changes meaning."""
+FORMAT = "crnn-ocr-lab-analysis/2"
+"""``summary.json["format"]``; bump when a file or column changes meaning. /2: two clusterings
+(``view`` column in clusters/contingency, ``frames.cluster_non_blank``, ``summary["views"]``
+with baselines, ``summary["matching_rule"]``)."""
+READABLE_FORMATS = ("crnn-ocr-lab-analysis/1", FORMAT)
+"""Formats ``load_analysis`` reads; /1 folders load as the ``all`` clustering alone."""
 
 FILES: dict[str, str] = {
     "summary": "summary.json",

@@ -19,6 +19,7 @@ from crnn_core.analysis.export import class_display, shift_to_max
 from crnn_core.analysis.io import (
     FILES,
     FORMAT,
+    READABLE_FORMATS,
     AnalysisError,
     RaggedArray,
     load_ragged,
@@ -80,13 +81,31 @@ class Analysis:
         """Columns ``[4t, 4t + 4)`` (clipped to the width) of the image: uint8 ``(32, <=4)``."""
         return self.image(image_id)[:, 4 * int(t) : 4 * int(t) + 4]
 
-    def contingency_matrix(self) -> pd.DataFrame:
-        """Clusters × class display names, frame counts (zeros filled in)."""
-        wide = self.contingency.pivot_table(
+    @property
+    def views(self) -> list[str]:
+        """Clusterings present: ``all``, then ``non_blank`` (own clustering of the non-blank
+        frames) when the analysis has it (format /2 with non-blank frames)."""
+        found = self.summary.get("views", {})
+        return ["all"] + (["non_blank"] if found.get("non_blank", {}).get("k") else [])
+
+    def view_k(self, view: str = "all") -> int:
+        """Clusters of clustering ``view``."""
+        if view == "all":
+            return int(self.summary["k"])
+        return int(self.summary.get("views", {}).get(view, {}).get("k", 0))
+
+    def clusters_of(self, view: str = "all") -> pd.DataFrame:
+        """Rows of the clusters table for clustering ``view``."""
+        return self.clusters[self.clusters["view"] == view].reset_index(drop=True)
+
+    def contingency_matrix(self, view: str = "all") -> pd.DataFrame:
+        """Clusters × class display names, frame counts (zeros filled in), of ``view``."""
+        cells = self.contingency[self.contingency["view"] == view]
+        wide = cells.pivot_table(
             index="cluster", columns="class_index", values="count", aggfunc="sum", fill_value=0
         )
         wide = wide.reindex(
-            index=range(int(self.summary["k"])), columns=range(len(self.class_names)), fill_value=0
+            index=range(self.view_k(view)), columns=range(len(self.class_names)), fill_value=0
         )
         wide.columns = pd.Index(self.class_names, name="char")
         return wide
@@ -135,7 +154,7 @@ def load_analysis(directory: str | Path) -> Analysis:
             f"{directory} is not a complete analysis folder: missing {missing}. {HINT}"
         )
     summary = read_json(directory / FILES["summary"])
-    if summary.get("format") != FORMAT:
+    if summary.get("format") not in READABLE_FORMATS:
         raise AnalysisError(
             f"{directory} has format {summary.get('format')!r}, expected {FORMAT!r}. {HINT}"
         )
@@ -150,7 +169,18 @@ def load_analysis(directory: str | Path) -> Analysis:
             "confusion_examples",
         )
     }
+    _upgrade_format_1(tables)
     return Analysis(directory, summary, **tables)
+
+
+def _upgrade_format_1(tables: dict[str, pd.DataFrame]) -> None:
+    """Give a /1 folder's tables the /2 columns: its one clustering is the ``all`` view."""
+    for name in ("clusters", "contingency"):
+        if "view" not in tables[name]:
+            tables[name].insert(0, "view", pd.Series(["all"] * len(tables[name]), dtype="string"))
+    if "cluster_non_blank" not in tables["frames"]:
+        where = tables["frames"].columns.get_loc("cluster") + 1
+        tables["frames"].insert(where, "cluster_non_blank", np.int16(-1))
 
 
 def place_new_frames(analysis: Analysis, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,13 @@ cluster, maximising the frames on matched pairs (``scipy.optimize.linear_sum_ass
 Unlike "majority label per cluster", it cannot name two clusters after the same character, so a
 character the model splits over several clusters (e.g. upper/lower case forms, or blank between
 different neighbours) shows up as unmatched clusters instead of disappearing.
+
+A cluster is named only after a character that is a real part of it: the pair must hold at
+least ``MIN_MATCH_SHARE`` of the cluster's frames *and* at least ``MIN_MATCH_COUNT`` frames.
+Without that rule the assignment, forced to pair every cluster with some class, named a
+cluster of 861 blanks and one "5" after "5". Pairs below the rule are not offered to the
+Hungarian algorithm at all (so a real match elsewhere is not lost to them); clusters left
+without an eligible class stay unmatched (``-1``).
 """
 
 from __future__ import annotations
@@ -18,12 +25,21 @@ from crnn_core.analysis.export import class_display
 from crnn_core.charset import Charset
 
 __all__ = [
+    "MIN_MATCH_COUNT",
+    "MIN_MATCH_SHARE",
     "clusters_table",
     "contingency",
     "contingency_long",
+    "eligible",
     "match_clusters",
     "matching_accuracy",
+    "matching_rule",
 ]
+
+MIN_MATCH_SHARE = 0.2
+"""A cluster is named after a class only if that class holds at least this share of its frames."""
+MIN_MATCH_COUNT = 5
+"""... and at least this many of its frames (one stray frame is not evidence)."""
 
 
 def contingency(clusters: np.ndarray, labels: np.ndarray, k: int, num_classes: int) -> np.ndarray:
@@ -42,14 +58,42 @@ def contingency(clusters: np.ndarray, labels: np.ndarray, k: int, num_classes: i
     return flat.reshape(k, num_classes).astype(np.int64)
 
 
-def match_clusters(table: np.ndarray) -> np.ndarray:
-    """Class matched to each cluster (``-1`` when it got none, e.g. more clusters than classes)."""
-    rows, cols = linear_sum_assignment(table, maximize=True)
+def eligible(
+    table: np.ndarray, min_share: float = MIN_MATCH_SHARE, min_count: int = MIN_MATCH_COUNT
+) -> np.ndarray:
+    """Boolean ``(k, classes)``: pairs with ``count >= min_count`` and ``count >= min_share *
+    cluster size`` (and at least one frame, whatever the thresholds)."""
+    table = np.asarray(table)
+    sizes = table.sum(axis=1, keepdims=True)
+    return (table > 0) & (table >= min_count) & (table >= min_share * sizes)
+
+
+def match_clusters(
+    table: np.ndarray, min_share: float = MIN_MATCH_SHARE, min_count: int = MIN_MATCH_COUNT
+) -> np.ndarray:
+    """Class matched to each cluster (``-1`` when none is eligible or it got none), maximising
+    the frames on matched pairs among the pairs ``eligible`` allows."""
+    allowed = np.where(eligible(table, min_share, min_count), table, 0)
+    rows, cols = linear_sum_assignment(allowed, maximize=True)
     matched = np.full(table.shape[0], -1, dtype=np.int64)
     matched[rows] = cols
-    # A zero-count pair is a forced assignment, not evidence: leave such clusters unmatched.
-    matched[rows[table[rows, cols] == 0]] = -1
+    # A zero pair is a forced assignment (or one the rule refused), not evidence: unmatched.
+    matched[rows[allowed[rows, cols] == 0]] = -1
     return matched
+
+
+def matching_rule(
+    min_share: float = MIN_MATCH_SHARE, min_count: int = MIN_MATCH_COUNT
+) -> dict[str, object]:
+    """The rule as written to summary.json (the Clusters page states it from there)."""
+    return {
+        "method": "Hungarian one-to-one cluster-character assignment maximising matched frames "
+        "(scipy linear_sum_assignment) over eligible pairs only",
+        "min_share": float(min_share),
+        "min_count": int(min_count),
+        "text": f"a cluster is named after a character only if that character holds at least "
+        f"{min_share:.0%} and at least {min_count} of the cluster's frames",
+    }
 
 
 def matching_accuracy(table: np.ndarray, matched: np.ndarray) -> float:
@@ -61,12 +105,14 @@ def matching_accuracy(table: np.ndarray, matched: np.ndarray) -> float:
     return float(table[rows, matched[rows]].sum() / total)
 
 
-def contingency_long(table: np.ndarray, charset: Charset) -> pd.DataFrame:
-    """Non-zero cells as rows ``cluster, class_index, char, count`` (pivot for the matrix)."""
+def contingency_long(table: np.ndarray, charset: Charset, view: str = "all") -> pd.DataFrame:
+    """Non-zero cells as rows ``view, cluster, class_index, char, count`` (pivot for the
+    matrix); ``view`` names the clustering (``all`` frames or ``non_blank`` frames)."""
     clusters, classes = np.nonzero(table)
     names = np.array(class_display(charset), dtype=object)
     return pd.DataFrame(
         {
+            "view": pd.Series([view] * clusters.size, dtype="string"),
             "cluster": clusters.astype(np.int16),
             "class_index": classes.astype(np.int16),
             "char": pd.Series(names[classes], dtype="string"),
@@ -81,9 +127,11 @@ def clusters_table(
     charset: Charset,
     mean_max_prob: np.ndarray,
     top: int = 3,
+    view: str = "all",
 ) -> pd.DataFrame:
-    """One row per cluster: size, non-blank size, majority label and its share, matched label,
-    mean max-probability of its frames, and its ``top`` labels as ``"o:120 O:40 0:3"``."""
+    """One row per cluster of clustering ``view``: size, non-blank size, majority label and its
+    share, matched label with its count and share, mean max-probability of its frames, and its
+    ``top`` labels as ``"o:120 O:40 0:3"``."""
     names = class_display(charset)
     sizes = table.sum(axis=1)
     majority = table.argmax(axis=1)
@@ -94,6 +142,7 @@ def clusters_table(
         m = int(matched[k])
         rows.append(
             {
+                "view": view,
                 "cluster": k,
                 "size": int(sizes[k]),
                 "non_blank_size": int(sizes[k] - table[k, 0]),
@@ -103,12 +152,13 @@ def clusters_table(
                 "matched_class": m,
                 "matched_char": names[m] if m >= 0 else None,
                 "matched_count": int(table[k, m]) if m >= 0 else 0,
+                "matched_share": float(table[k, m] / sizes[k]) if m >= 0 else np.nan,
                 "mean_max_prob": float(mean_max_prob[k]),
                 "top_labels": summary,
             }
         )
     frame = pd.DataFrame(rows)
-    for name in ("majority_char", "matched_char", "top_labels"):
+    for name in ("view", "majority_char", "matched_char", "top_labels"):
         frame[name] = frame[name].astype("string")
     return frame.astype(
         {"cluster": np.int16, "majority_class": np.int16, "matched_class": np.int16}

@@ -1,5 +1,8 @@
 """The analysis run: model outputs → export → KMeans → scores → matching → confusions → UMAP.
 
+KMeans, scores and matching run for both clusterings of ``views`` (all frames; non-blank frames
+on their own), each score with its trivial baselines.
+
 ``run_analysis`` writes every file in ``crnn_core.analysis.io.FILES`` into one folder and returns
 the summary it also saves as ``summary.json``. Every later stage reads the *stored* float16
 features, so what the dashboard loads reproduces the clusters and the map exactly.
@@ -20,7 +23,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from crnn_core.analysis import clustering, confusion, export, matching
+from crnn_core.analysis import clustering, confusion, export, matching, views
 from crnn_core.analysis.inputs import WordImage
 from crnn_core.analysis.io import (
     FILES,
@@ -58,7 +61,9 @@ ACCURACY_COLUMNS = (
 
 @dataclass(frozen=True)
 class AnalysisConfig:
-    """Knobs of one run (saved in summary.json). ``k=None``: one cluster per output class.
+    """Knobs of one run (saved in summary.json). ``k=None``: one cluster per output class;
+    ``k_non_blank=None``: one cluster per non-blank class that occurs (``views.K_RULES``).
+    ``min_match_*``: the rule for naming a cluster after a character (``matching``).
 
     ``threads``: BLAS/OpenMP threads for the sklearn/scipy stages (None = library default).
     1 keeps results bit-reproducible and is the fastest choice on a busy CPU: with every core
@@ -75,6 +80,9 @@ class AnalysisConfig:
     kmeans_fit_sample: int = 20000
     placement_neighbors: int = 10
     min_top2_prob: float = 0.1
+    k_non_blank: int | None = None
+    min_match_share: float = matching.MIN_MATCH_SHARE
+    min_match_count: int = matching.MIN_MATCH_COUNT
     threads: int | None = 1
     progress: bool = True
 
@@ -194,29 +202,28 @@ def run_analysis(
     with timer.stage("export"):
         exported = _export(out, words, logits, greedy, beam, charset)
     frames, images = exported.frames, exported.images
+    labels = frames["greedy_class"].to_numpy()
     with threadpool_limits(limits=config.threads):
         with timer.stage("kmeans"):
             features, mean, scale = clustering.standardize(exported.stored.values)
-            km = clustering.fit_kmeans(
-                features, config.k or charset.num_classes, config.seed, config.kmeans_fit_sample
-            )
+            fitted = views.fit_views(
+                features, labels, charset.num_classes, seed=config.seed,
+                fit_sample=config.kmeans_fit_sample, min_share=config.min_match_share,
+                min_count=config.min_match_count, k=config.k, k_non_blank=config.k_non_blank,
+            )  # fmt: skip
+            km = fitted["all"].kmeans
             frames["cluster"] = km.labels
-        labels = frames["greedy_class"].to_numpy()
+            if "non_blank" in fitted:
+                frames["cluster_non_blank"] = fitted["non_blank"].frame_clusters(len(frames))
         with timer.stage("scores"):
-            scores = clustering.cluster_scores(
-                features, km.labels, labels, config.silhouette_sample, config.seed
+            view_scores, scores = views.score_views(
+                features, labels, fitted, config.silhouette_sample, config.seed
             )
         with timer.stage("matching"):
-            table = matching.contingency(km.labels, labels, km.info["k"], charset.num_classes)
-            matched = matching.match_clusters(table)
-            mean_max = np.bincount(km.labels, frames["max_prob"], minlength=km.info["k"])
-            mean_max = mean_max / np.maximum(table.sum(axis=1), 1)
-            clusters = matching.clusters_table(table, matched, charset, mean_max)
-            scores["matching_accuracy"] = matching.matching_accuracy(table, matched)
-            scores["matched_clusters"] = int((matched >= 0).sum())
+            clusters, cells = views.view_tables(fitted, frames["max_prob"].to_numpy(), charset)
         with timer.stage("confusions"):
             pairs, examples = confusion.confusable_pairs(
-                frames, table, images, charset, min_top2_prob=config.min_top2_prob
+                frames, fitted["all"].table, images, charset, min_top2_prob=config.min_top2_prob
             )
         with timer.stage("umap"):
             order = np.random.default_rng(config.seed).permutation(len(frames))
@@ -228,12 +235,12 @@ def run_analysis(
     with timer.stage("write"):
         np.savez_compressed(
             out / FILES["placement"], scaler_mean=mean, scaler_scale=scale, centers=km.centers,
+            centers_non_blank=views.centers(fitted, "non_blank", features.shape[1]),
             reference_frames=rows.astype(np.int32),
             n_neighbors=np.int64(config.placement_neighbors),
         )  # fmt: skip
         tables = {
-            "images": images, "frames": frames, "clusters": clusters,
-            "contingency": matching.contingency_long(table, charset),
+            "images": images, "frames": frames, "clusters": clusters, "contingency": cells,
             "confusions": pairs, "confusion_examples": examples,
         }  # fmt: skip
         for name, frame in tables.items():
@@ -255,6 +262,8 @@ def run_analysis(
         },
         "accuracy": {name: _mean_flag(images[name]) for name in ACCURACY_COLUMNS},
         "scores": scores,
+        "views": view_scores,
+        "matching_rule": matching.matching_rule(config.min_match_share, config.min_match_count),
         "kmeans": km.info,
         "umap": umap.info,
         "placement": placement,

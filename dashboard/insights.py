@@ -91,15 +91,19 @@ def frame_correct(analysis: AnalysisView, protocol: str = "acc36") -> np.ndarray
     return mapped.fillna(-1).to_numpy(dtype=np.int8)
 
 
-def contingency(analysis: AnalysisView, hide_blank: bool = False) -> pd.DataFrame | None:
-    """Cluster × character frame counts: the analysis' own table, else counted from the frames.
-    Columns that are all zero are dropped (characters the model never predicted); with
-    ``hide_blank`` the blank column and the clusters left empty without it are dropped too."""
-    table = analysis.contingency
+def contingency(
+    analysis: AnalysisView, hide_blank: bool = False, view: str = "all"
+) -> pd.DataFrame | None:
+    """Cluster × character frame counts of clustering ``view``: the analysis' own table, else
+    counted from the frames. Columns that are all zero are dropped (characters the model never
+    predicted); with ``hide_blank`` the blank column and the clusters left empty without it are
+    dropped too."""
+    table = analysis.contingency_of(view)
     if table is None or table.empty:
-        if not {"cluster", "char"} <= set(analysis.frames.columns):
+        frames = analysis.frames_of(view)
+        if not {"cluster", "char"} <= set(frames.columns):
             return None
-        table = pd.crosstab(analysis.frames["cluster"], analysis.frames["char"].astype(str))
+        table = pd.crosstab(frames["cluster"], frames["char"].astype(str))
     if hide_blank:
         table = table.drop(columns=[BLANK_DISPLAY], errors="ignore")
         table = table.loc[table.to_numpy().sum(axis=1) > 0]

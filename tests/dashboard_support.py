@@ -94,10 +94,17 @@ class FakeAnalysis:
     """Stands in for ``crnn_core.analysis.Analysis`` (same attribute and column names) with
     planted structure: frame ``i`` has greedy class ``i % 5`` (0 = blank), cluster = class except
     every 10th frame, one UMAP blob per cluster, and every 7th frame outside the UMAP sample
-    (NaN coordinates). Fast enough for AppTest; ``test_dashboard_integration`` covers the real
-    loader."""
+    (NaN coordinates). ``with_views``: also the non-blank clustering (cluster = class - 1 of
+    the non-blank frames) and the format /2 summary with baselines; without, a format /1
+    folder. Fast enough for AppTest; ``test_dashboard_integration`` covers the real loader."""
 
-    def __init__(self, n_frames: int = 400, frames_per_image: int = 20, seed: int = 0) -> None:
+    def __init__(
+        self,
+        n_frames: int = 400,
+        frames_per_image: int = 20,
+        seed: int = 0,
+        with_views: bool = True,
+    ) -> None:
         import pandas as pd
 
         rng = np.random.default_rng(seed)
@@ -123,6 +130,7 @@ class FakeAnalysis:
                 "entropy": rng.uniform(0, 2, n_frames),
                 "blank_prob": rng.uniform(0, 1, n_frames),
                 "cluster": cluster,
+                "cluster_non_blank": np.where(label > 0, label - 1, -1),
                 "umap_x": xy[:, 0],
                 "umap_y": xy[:, 1],
             }
@@ -153,6 +161,9 @@ class FakeAnalysis:
             },
         }
         self.clusters = pd.DataFrame({"cluster": range(5), "matched_char": names})
+        self.views = ["all"]
+        if with_views:
+            self._add_views(names)
         self.confusions = pd.DataFrame(
             {"rank": [0, 1], "char_a": ["a", "b"], "char_b": ["b", "c"], "evidence": [7, 3]}
         )
@@ -167,10 +178,36 @@ class FakeAnalysis:
     def image(self, image_id: int) -> np.ndarray:
         return self._pixels[image_id]
 
-    def contingency_matrix(self) -> Any:
+    def _add_views(self, names: list[str]) -> None:
         import pandas as pd
 
-        return pd.crosstab(self.frames["cluster"], self.frames["greedy_char"].astype(str))
+        self.views = ["all", "non_blank"]
+        self.summary["views"] = {
+            "all": {
+                "frames": len(self.frames), "k": 5,
+                "silhouette": {"value": 0.41, "random_labels": -0.013},
+                "purity": {"value": 0.9, "one_cluster": 0.2, "random_assignment": 0.214},
+                "matching": {"matched_clusters": 5, "classes_present": 5},
+                "non_blank_frames": {"purity": 0.86, "silhouette": 0.47},
+            },
+            "non_blank": {
+                "frames": int((self.frames["greedy_class"] != 0).sum()), "k": 4,
+                "silhouette": {"value": 0.52, "random_labels": -0.021},
+                "purity": {"value": 0.88, "one_cluster": 0.25, "random_assignment": 0.262},
+                "matching": {"matched_clusters": 4, "classes_present": 4},
+            },
+        }  # fmt: skip
+        self.summary["matching_rule"] = {"min_share": 0.2, "min_count": 5}
+        self.clusters["view"] = "all"
+        own = pd.DataFrame({"view": "non_blank", "cluster": range(4), "matched_char": names[1:]})
+        self.clusters = pd.concat([self.clusters, own], ignore_index=True)
+
+    def contingency_matrix(self, view: str = "all") -> Any:
+        import pandas as pd
+
+        column = "cluster" if view == "all" else "cluster_non_blank"
+        frames = self.frames[self.frames[column] >= 0]
+        return pd.crosstab(frames[column], frames["greedy_char"].astype(str))
 
 
 def fake_analysis_api(analysis: FakeAnalysis) -> Any:

@@ -195,6 +195,60 @@ def test_clusters_page_with_an_analysis(with_analysis: FakeAnalysis) -> None:
     assert len(at.image) >= 1  # example crops of the cluster
 
 
+def test_clusters_page_states_baselines_and_both_views(with_analysis: FakeAnalysis) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/clusters.py").run()
+    _no_trouble(at)
+    texts = _texts(at)
+    assert "**Silhouette** (−1 to 1)" in texts and "**Purity** (0 to 1)" in texts
+    # Each view's figures next to their trivial baselines, from the summary.
+    assert (
+        "one single cluster, purity 0.200; random clusters of the same sizes, purity 0.214 "
+        "and silhouette -0.013" in texts
+    )
+    assert "purity 0.250; random clusters of the same sizes, purity 0.262" in texts
+    assert "at least 20% and at least 5 of the cluster's frames" in texts
+    assert "All frames: 5 of 5 clusters named" in texts
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["Purity · all"].value == "0.900"
+    assert metrics["Purity · all"].delta == "+0.700 vs one cluster"
+    assert metrics["Silhouette · non-blank"].value == "0.520"
+    assert metrics["Silhouette · non-blank"].delta == "+0.541 vs random labels"
+    # The non-blank clustering drives the inspector, the filters and the heatmap.
+    assert at.radio(key="view").options == ["All frames", "Non-blank frames, on their own"]
+    at.radio(key="view").set_value("non_blank").run()
+    _no_trouble(at)
+    assert at.selectbox(key="inspect").options == ["0", "1", "2", "3"]
+    at.selectbox(key="inspect").set_value(1).run()
+    inspector = {m.label: m.value for m in at.metric}
+    assert inspector["Matched char"] == "b" and inspector["Purity"] == "100.0%"
+    assert len(at.get("plotly_chart")) == 2
+    assert "0 frames shown" not in _texts(at)
+
+
+def test_clusters_page_on_a_format_1_analysis(
+    artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import services
+
+    old = FakeAnalysis(with_views=False)
+    root = tmp_path / "artifacts"
+    shutil.copytree(artifacts, root)
+    (root / "analysis").mkdir()
+    (root / "analysis" / "summary.json").write_text(json.dumps(old.summary))
+    monkeypatch.setenv("CRNN_ARTIFACTS", str(root))
+    monkeypatch.setattr(services, "_analysis_api", lambda: fake_analysis_api(old))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/clusters.py").run()
+    _no_trouble(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Purity · all"] == "0.900" and metrics["Purity · non-blank"] == "0.880"
+    texts = _texts(at)
+    assert "predates the baselines" in texts and "in the all-frame clusters" in texts
+    assert "applied no minimum share or count" in texts
+    assert at.radio(key="view").options == ["All frames"]
+
+
 def test_evaluation_page_with_an_analysis(with_analysis: FakeAnalysis) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/evaluation.py").run()

@@ -12,9 +12,9 @@ from dashboard_support import FakeAnalysis
 
 from crnn_core import metrics
 from crnn_core.charset import Charset
-from dashboard import crops, insights, manifest_view, scoring
-from dashboard.analysis_view import AnalysisView, summary_metric
-from dashboard.components import alignment, curves, maps
+from dashboard import crops, insights, manifest_view, quality, scoring
+from dashboard.analysis_view import AnalysisView, summary_metric, view_figures
+from dashboard.components import alignment, char_groups, contingency, curves, maps
 from dashboard.recognition import frame_statistics
 
 
@@ -167,8 +167,89 @@ def test_umap_figure_for_many_frames_has_no_per_point_strings() -> None:
     assert few.data[0].customdata.shape == (1000, 4)  # small maps: image, frame, cluster too
     assert list(few.data[0].customdata[1]) == [6, 0, 1, int(frames["cluster"].iloc[1])]
     by_char = maps.umap_figure(frames, "char")
-    assert sorted(t.name for t in by_char.data) == ["a", "b", "c"]
-    assert sum(len(t.x) for t in by_char.data) == n
+    chars = [t for t in by_char.data if not t.showlegend]
+    assert sorted(t.name for t in chars) == ["a", "b", "c"]
+    assert sum(len(t.x) for t in chars) == n
+    assert [t.name for t in by_char.data if t.showlegend] == ["lower case (3)"]
+
+
+def test_colour_by_character_legend_lists_groups_not_characters() -> None:
+    charset = Charset.preset("94_full")
+    chars = ["∅", *charset.characters]
+    n = len(chars) * 3
+    frames = pd.DataFrame(
+        {
+            "x": np.arange(n, dtype=float),
+            "y": np.zeros(n),
+            "image_id": np.zeros(n, int),
+            "t": np.arange(n),
+            "cluster": np.zeros(n, int),
+            "char": chars * 3,
+        }
+    )
+    fig = maps.umap_figure(frames, "char")
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == [
+        "blank (1)", "digits (10)", "upper case (26)", "lower case (26)", "punctuation (32)",
+    ]  # fmt: skip
+    traces = {t.name: t for t in fig.data if not t.showlegend}
+    assert len(traces) == 95 and traces["7"].legendgroup == "digits"
+    assert traces["<"].hovertemplate.startswith("<b>&lt;</b> (punctuation)")
+    # One hue per group, a different shade per character within it.
+    assert traces["a"].marker.color != traces["b"].marker.color
+    assert (
+        char_groups.char_group("Q") == "upper case" and char_groups.char_group("é") == "lower case"
+    )
+
+
+def test_contingency_heatmap_is_sorted_by_the_matching() -> None:
+    table = pd.DataFrame(
+        [[0, 9, 1, 0], [8, 0, 0, 1], [1, 0, 7, 0], [30, 0, 2, 0]],
+        index=[0, 1, 2, 3],
+        columns=["∅", "b", "A", "7"],
+    )
+    matched = {0: "b", 2: "A", 3: "∅"}  # cluster 1 is unnamed, mostly blank
+    rows, chars = contingency.matching_order(table, matched)
+    assert chars == ["∅", "A", "b", "7"]  # named: blank, upper, lower; then the rest
+    assert rows == [3, 2, 0, 1]  # named pairs on the diagonal, then unnamed under its majority
+    fig = contingency.contingency_figure(table, normalise=False, matched=matched)
+    (heat,) = fig.data
+    assert list(heat.x) == chars
+    assert list(heat.y) == ["3 → ∅", "2 → A", "0 → b", "1"]
+    assert heat.z[1][1] == 7 and heat.z[3][0] == 8
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1  # every label drawn
+    assert fig.layout.xaxis.tickfont.size >= 10 and fig.layout.yaxis.tickfont.size >= 10
+    assert "character" in fig.layout.xaxis.title.text and "cluster" in fig.layout.yaxis.title.text
+    shares = contingency.contingency_figure(table, normalise=True, matched={})
+    assert np.allclose(np.asarray(shares.data[0].z).sum(axis=1), 1.0)
+
+
+def test_view_figures_read_both_formats() -> None:
+    new = FakeAnalysis().summary
+    figures = view_figures(new, "non_blank")
+    assert figures is not None and not figures.legacy
+    assert (figures.k, figures.purity, figures.purity_one_cluster) == (4, 0.88, 0.25)
+    assert quality.baseline_line(figures).startswith("Baselines on the same frames")
+    old = FakeAnalysis(with_views=False).summary
+    legacy = view_figures(old, "non_blank")
+    assert legacy is not None and legacy.legacy and legacy.purity == 0.88
+    assert "predates" in quality.baseline_line(legacy)
+    assert (
+        view_figures({"views": {"non_blank": {"frames": 0, "skipped": "x"}}}, "non_blank") is None
+    )
+
+
+def test_view_frames_and_matching(view: AnalysisView) -> None:
+    assert view.views == ("all", "non_blank")
+    own = view.frames_of("non_blank")
+    assert (own["label"] != 0).all() and len(own) == int((view.frames["label"] != 0).sum())
+    assert (own["cluster"] == own["label"] - 1).all()
+    assert view.matched_chars("non_blank") == {0: "a", 1: "b", 2: "c", 3: "d"}
+    assert view.cluster_row(0, "non_blank")["matched_char"] == "a"
+    assert view.cluster_row(0)["matched_char"] == "∅"
+    table = insights.contingency(view, view="non_blank")
+    assert table is not None and list(table.index) == [0, 1, 2, 3]
+    assert view.matching_rule() == (0.2, 5)
 
 
 def test_selected_rows_reads_every_customdata_shape() -> None:

@@ -1,5 +1,5 @@
-"""Maps of the analysis frames: the UMAP scatter (WebGL), an upload placed on it, and the
-cluster × character contingency heatmap.
+"""Maps of the analysis frames: the UMAP scatter (WebGL) and an upload placed on it (the
+cluster × character heatmap is ``contingency``).
 
 Large scatter plots use ``go.Scattergl`` with numeric ``customdata`` only (no per-point strings),
 which plotly serialises as compact base64 arrays, so 100 000 frames stay fast in the browser.
@@ -7,6 +7,7 @@ which plotly serialises as compact base64 arrays, so 100 000 frames stay fast in
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,11 +15,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.components import PALETTE
+from dashboard.components import PALETTE, char_groups
 
 __all__ = [
     "HOVER_DETAIL_LIMIT",
-    "contingency_figure",
     "placement_figure",
     "selected_rows",
     "umap_figure",
@@ -103,20 +103,7 @@ def umap_figure(
     ys = frames["y"].to_numpy(np.float32)
     fig = go.Figure()
     if color_by == "char":
-        chars = frames["char"].astype(str).to_numpy()
-        for i, char in enumerate(sorted(np.unique(chars))):
-            mask = chars == char
-            fig.add_trace(
-                go.Scattergl(
-                    x=xs[mask],
-                    y=ys[mask],
-                    mode="markers",
-                    name=char,
-                    customdata=custom[mask],
-                    hovertemplate=f"<b>{char}</b> · {hover}<extra></extra>",
-                    marker={"size": point_size, "color": PALETTE[i % len(PALETTE)]},
-                )
-            )
+        _char_traces(fig, frames, xs, ys, custom, hover, point_size)
     else:
         marker: dict[str, Any] = {"size": point_size}
         if color_by == "cluster":
@@ -164,9 +151,55 @@ def umap_figure(
         dragmode="lasso",
         xaxis={"title": "UMAP 1", "showgrid": False},
         yaxis={"title": "UMAP 2", "showgrid": False},
-        legend={"itemsizing": "constant", "font": {"size": 10}},
+        legend={"itemsizing": "constant", "font": {"size": 12}, "title": {"text": "character"}},
     )
     return fig
+
+
+def _char_traces(
+    fig: go.Figure,
+    frames: pd.DataFrame,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    custom: np.ndarray,
+    hover: str,
+    point_size: float,
+) -> None:
+    """One WebGL trace per character (its hover names it) coloured by ``char_groups``, and one
+    legend entry per group: clicking it shows or hides the whole group."""
+    chars = frames["char"].astype(str).to_numpy()
+    colours = char_groups.group_colours(np.unique(chars))
+    seen: dict[str, int] = {}
+    for char in char_groups.char_order(chars):
+        group = char_groups.char_group(char)
+        seen[group] = seen.get(group, 0) + 1
+        mask = chars == char
+        fig.add_trace(
+            go.Scattergl(
+                x=xs[mask],
+                y=ys[mask],
+                mode="markers",
+                name=char,
+                legendgroup=group,
+                showlegend=False,
+                customdata=custom[mask],
+                hovertemplate=f"<b>{html.escape(char)}</b> ({group}) · {hover}<extra></extra>",
+                marker={"size": point_size, "color": colours[char]},
+            )
+        )
+    for group, count in seen.items():  # legend-only entries, in GROUPS order
+        fig.add_trace(
+            go.Scattergl(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=f"{group} ({count})",
+                legendgroup=group,
+                showlegend=True,
+                hoverinfo="skip",
+                marker={"size": 10, "color": char_groups.group_colour(group)},
+            )
+        )
 
 
 def placement_figure(
@@ -202,33 +235,5 @@ def placement_figure(
         height=420,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         showlegend=False,
-    )
-    return fig
-
-
-def contingency_figure(table: pd.DataFrame, normalise: bool = True) -> go.Figure:
-    """Cluster × character counts (rows clusters), rows sorted by their dominant character."""
-    counts = table.to_numpy(dtype=np.float64)
-    order_cols = np.argsort(-counts.sum(axis=0), kind="stable")
-    counts = counts[:, order_cols]
-    order_rows = np.lexsort((-counts.max(axis=1), counts.argmax(axis=1)))
-    counts = counts[order_rows]
-    z = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalise else counts
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=[str(c) for c in table.columns[order_cols]],
-            y=[f"c{r}" for r in table.index[order_rows]],
-            colorscale="Blues",
-            customdata=counts,
-            hovertemplate="cluster %{y} · char %{x}<br>share %{z:.2f} · %{customdata:.0f} frames"
-            "<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        height=max(400, 9 * len(order_rows)),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"type": "category", "tickfont": {"size": 9}},
-        yaxis={"type": "category", "autorange": "reversed", "tickfont": {"size": 8}},
     )
     return fig

@@ -1,5 +1,6 @@
-"""Clusters: the UMAP map of per-frame logits, KMeans quality figures, selection, inspector,
-cluster × character contingency and confusable pairs, from a shipped analysis folder."""
+"""Clusters: the UMAP map of per-frame logits, KMeans quality figures with their baselines for
+both clusterings (all frames; non-blank frames on their own), selection, inspector, cluster ×
+character contingency and confusable pairs, from a shipped analysis folder."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import crops, insights, ui
-from dashboard.analysis_view import summary_metric
-from dashboard.components import maps
+from dashboard import crops, insights, quality, ui
+from dashboard.components import contingency, maps
 
 COLOUR_BY = {
     "cluster": "KMeans cluster",
@@ -17,12 +17,7 @@ COLOUR_BY = {
     "entropy": "entropy",
     "correct": "word correct (greedy, acc36)",
 }
-SCORES = [
-    ("silhouette", "all", "Silhouette · all"),
-    ("silhouette", "non_blank", "Silhouette · non-blank"),
-    ("purity", "all", "Purity · all"),
-    ("purity", "non_blank", "Purity · non-blank"),
-]
+VIEW_NAMES = {"all": "All frames", "non_blank": "Non-blank frames, on their own"}
 
 
 def show_crops(pictures: list[tuple[np.ndarray, str]]) -> None:
@@ -36,16 +31,23 @@ st.title("Logit clusters")
 analysis = ui.analysis_picker()
 if analysis is None:
     st.stop()
-frames_all = analysis.frames
 
-cols = st.columns(6)
-cols[0].metric("Frames", f"{len(frames_all):,}")
-cols[1].metric("Clusters (K)", analysis.summary.get("k", len(analysis.clusters())))
-for col, (name, variant, label) in zip(cols[2:], SCORES, strict=True):
-    value = summary_metric(analysis.summary, name, variant)
-    col.metric(label, "—" if value is None else f"{value:.3f}")
+cols = st.columns(3)
+cols[0].metric("Frames", f"{len(analysis.frames):,}")
+cols[1].metric("Non-blank frames", f"{int((analysis.frames['label'] != 0).sum()):,}")
+cols[2].metric("Clusters (K)", analysis.summary.get("k", len(analysis.clusters())))
+quality.show_quality(analysis)
 
 with st.sidebar:
+    st.subheader("Clustering")
+    view: str = st.radio(
+        "Clusters of",
+        list(analysis.views),
+        format_func=VIEW_NAMES.__getitem__,
+        key="view",
+        help="All frames (K = number of classes), or the non-blank frames clustered on their "
+        "own. Drives the map colours, the cluster filter, the inspector and the heatmap.",
+    )
     st.subheader("Map")
     options = [c for c in COLOUR_BY if c != "correct" or analysis.has_truth]
     color_by: str = st.selectbox(
@@ -56,9 +58,14 @@ with st.sidebar:
         value=True,
         key="hide_blank",
         help="Blank frames dominate CTC output and hide the structure.",
+        disabled=view != "all",
     )
-    chars = st.multiselect("Characters", analysis.characters(), key="chars")
-    clusters = st.multiselect("Clusters", analysis.clusters(), key="clusters")
+    chars = st.multiselect(
+        "Characters", analysis.characters(), key="chars", help="Type to search a character."
+    )
+    frames_all = analysis.frames_of(view)
+    cluster_ids = sorted(int(c) for c in frames_all["cluster"].unique() if c >= 0)
+    clusters = st.multiselect("Clusters", cluster_ids, key="clusters")
     size = st.slider("Point size", 1.0, 8.0, 3.0, 0.5, key="size")
 
 selected = frames_all.iloc[0:0]
@@ -99,8 +106,7 @@ if len(selected):
     with right:
         show_crops(crops.frame_crops(analysis, selected))
 
-st.subheader("Cluster inspector")
-cluster_ids = analysis.clusters()
+st.subheader(f"Cluster inspector · {VIEW_NAMES[view].lower()}")
 if cluster_ids:
     left, right = st.columns([2, 3])
     with left:
@@ -113,12 +119,13 @@ if cluster_ids:
             help="Starts on the largest cluster whose frames are mostly characters.",
         )
         size_c, purity, top = insights.cluster_profile(frames_all, cluster)
-        matched = analysis.cluster_row(cluster).get("matched_char")
+        matched = analysis.cluster_row(cluster, view).get("matched_char")
         matched = "—" if matched is None or pd.isna(matched) else str(matched)
         a, b, c = st.columns(3)
         a.metric("Frames in cluster", f"{size_c:,}")
         b.metric("Purity", "—" if np.isnan(purity) else f"{purity:.1%}")
-        c.metric("Matched char", matched, help="Hungarian assignment of clusters to characters")
+        rule = quality.matching_line(analysis.matching_rule(), None)
+        c.metric("Matched char", matched, help=rule)
         st.dataframe(
             top,
             hide_index=True,
@@ -133,13 +140,19 @@ if cluster_ids:
         sample = members.sample(min(12, len(members)), random_state=0)
         show_crops(crops.frame_crops(analysis, sample, limit=12))
 
-st.subheader("Cluster × character")
+st.subheader(f"Cluster × character · {VIEW_NAMES[view].lower()}")
 t1, t2 = st.columns(2)
 normalise = t1.toggle("Share of each cluster (rows sum to 1)", value=True, key="normalise")
 no_blank = t2.toggle("Hide the blank column", value=True, key="no_blank_column")
-table = insights.contingency(analysis, hide_blank=no_blank)
+table = insights.contingency(analysis, hide_blank=no_blank, view=view)
 if table is not None and not table.empty:
-    st.plotly_chart(maps.contingency_figure(table, normalise), key="contingency")
+    st.caption(
+        "Sorted by the matching: each named cluster sits on the diagonal with its character "
+        "(named characters by group: digits, capitals, lower case, punctuation); unnamed "
+        "clusters follow, under their most common character."
+    )
+    figure = contingency.contingency_figure(table, normalise, analysis.matched_chars(view))
+    st.plotly_chart(figure, key="contingency")
 else:
     st.caption("No frames to count.")
 

@@ -32,6 +32,6 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(PY) -m pytest -n 2 --dist loadgroup
 
-## Optional: the Debian font families the synthetic renderer uses for training data.
+## Training-time asset: the pinned Google Fonts set (crnn_core/data/fonts_lock.tsv) via npm.
 fonts:
-	bash scripts/install_fonts.sh
+	$(PYTHON) scripts/fonts/install.py

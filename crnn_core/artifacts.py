@@ -125,7 +125,19 @@ def load_recognizer(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = Tr
             f"Charset has {charset.num_classes} classes but the model outputs "
             f"{model.output_shape[-1]}: the files belong to different models. {REGENERATE_HINT}"
         )
-    return Recognizer(model, charset, max_width=config.max_width)
+    return Recognizer(_rebuilt(model, config), charset, max_width=config.max_width)
+
+
+def _rebuilt(model: keras.Model, config: ModelConfig) -> keras.Model:
+    """The saved weights in today's graph (``build_crnn``), so fixes to weight-free layers (e.g.
+    the per-depth padding masks) reach models saved before them; the saved graph if the
+    weights do not fit (a model from another code version), which is still correct to run."""
+    fresh = build_crnn(config)
+    try:
+        fresh.set_weights(model.get_weights())
+    except ValueError:
+        return model
+    return fresh
 
 
 def save_artifacts(

@@ -66,6 +66,17 @@ class Charset:
         """Display label of every class index, the blank shown as ``∅``."""
         return ["∅", *self.characters]
 
+    def case_pairs(self) -> tuple[list[int], list[int]]:
+        """Class ids ``(upper, lower)`` of every letter present in both cases (for caseless
+        training labels); empty lists for a single-case charset."""
+        index: dict[str, int] = self._index  # type: ignore[attr-defined]
+        pairs = [
+            (index[ch.upper()], index[ch])
+            for ch in self.characters
+            if ch.islower() and ch.upper() in index and ch.upper() != ch
+        ]
+        return [u for u, _ in pairs], [lo for _, lo in pairs]
+
     def unknown_characters(self, text: str) -> set[str]:
         index: dict[str, int] = self._index  # type: ignore[attr-defined]
         return {ch for ch in text if ch not in index}

@@ -67,26 +67,42 @@ class FrameMask(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="crnn_core")
 class ColumnMask(layers.Layer):
-    """Zero the padded columns of the rescaled image, so padding looks like the convolutions' own.
+    """Zero the feature columns right of the image's true width, at a resolution of ``stride``
+    input columns per feature column (keeps ``ceil(width / stride)`` columns).
 
-    Without this, a narrow image batched with a wide one would see padding (-1 after rescaling)
-    that differs from the implicit zero padding the widest image sees at its right edge.
+    Applied to the input and after every conv block: BatchNorm + ReLU turn zero padding into a
+    constant (~0.5), which the next 3x3 conv would read into the last real columns, so a word
+    would be read differently next to a wider one. Masked at every depth, a padded image sees
+    exactly the zero padding the widest image of the batch sees at its edge.
     """
 
-    def call(self, image: Any, width: Any) -> Any:
-        columns = ops.arange(ops.shape(image)[2], dtype="int32")
-        keep = ops.expand_dims(columns, 0) < ops.expand_dims(ops.cast(width, "int32"), 1)
-        return image * ops.cast(keep, image.dtype)[:, None, :, None]
+    def __init__(self, stride: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stride = int(stride)
+
+    def call(self, features: Any, width: Any) -> Any:
+        columns = ops.arange(ops.shape(features)[2], dtype="int32")
+        valid = (ops.cast(width, "int32") + self.stride - 1) // self.stride
+        keep = ops.expand_dims(columns, 0) < ops.expand_dims(valid, 1)
+        return features * ops.cast(keep, features.dtype)[:, None, :, None]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "stride": self.stride}
 
 
-def _conv_block(x: Any, index: int, channels: int, separable: bool, momentum: float) -> Any:
+def _conv_block(
+    x: Any, width: Any, stride: int, index: int, channels: int, separable: bool, momentum: float
+) -> tuple[Any, int]:
+    """conv → BN → ReLU → re-zero the padding → pool; returns the output and its column stride."""
     conv_cls = layers.SeparableConv2D if separable else layers.Conv2D
     x = conv_cls(channels, 3, padding="same", use_bias=False, name=f"conv{index}")(x)
     x = layers.BatchNormalization(momentum=momentum, name=f"bn{index}")(x)
     x = layers.ReLU(name=f"relu{index}")(x)
+    x = ColumnMask(stride, name=f"column_mask{index}")(x, width)
     if index in _POOLS:
         x = layers.MaxPooling2D(_POOLS[index], strides=_POOLS[index], name=f"pool{index}")(x)
-    return x
+        stride *= _POOLS[index][1]
+    return x, stride
 
 
 def build_crnn(config: ModelConfig) -> keras.Model:
@@ -100,9 +116,12 @@ def build_crnn(config: ModelConfig) -> keras.Model:
     width = keras.Input((), dtype="int32", name="width")
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="rescale")(image)
     x = ColumnMask(name="column_mask")(x, width)
+    stride = 1
     for index, channels in enumerate(config.conv_channels):
-        x = _conv_block(
+        x, stride = _conv_block(
             x,
+            width,
+            stride,
             index,
             channels,
             separable=index >= config.separable_from,

@@ -19,7 +19,9 @@ from crnn_core.preprocess import DOWNSAMPLE, HEIGHT
 
 __all__ = ["SampleFn", "ctc_frames_needed", "make_training_dataset", "width_buckets"]
 
-SampleFn = Callable[[int], tuple[np.ndarray, str]]
+# ``sample_fn(index) -> (image, text)`` or ``(image, text, caseless)``: ``caseless`` marks a
+# label whose letter case is unknown (e.g. SVT, labelled in upper case only).
+SampleFn = Callable[[int], tuple[np.ndarray, str] | tuple[np.ndarray, str, bool]]
 
 
 def ctc_frames_needed(text: str) -> int:
@@ -42,19 +44,22 @@ def make_training_dataset(
     max_label_length: int = 32,
     bucket_by_width: bool = True,
 ) -> tf.data.Dataset:
-    """Infinite dataset of ``({image, width}, {labels, label_length})`` batches.
+    """Infinite dataset of ``({image, width}, {labels, label_length, caseless})`` batches.
 
     image: (batch, 32, W_batch, 1) float32 0–255; width: (batch,) int32 true widths;
-    labels: (batch, L_batch) int32 class ids (0-padded); label_length: (batch,) int32.
+    labels: (batch, L_batch) int32 class ids (0-padded); label_length: (batch,) int32;
+    caseless: (batch,) int32, 1 where the loss must ignore letter case.
     Samples whose label cannot be encoded or is too long for the image are replaced by others.
     ``bucket_by_width`` batches images of similar width together (less padding, faster steps);
     turn it off for tiny fixed sets, where a bucket would hold copies of one word.
     """
 
-    def render(index: np.int64) -> tuple[np.ndarray, np.ndarray, np.int32]:
+    def render(index: np.int64) -> tuple[np.ndarray, np.ndarray, np.int32, np.int32]:
         i = int(index)
         for attempt in range(16):
-            image, text = sample_fn(i + attempt * 1_000_003)
+            drawn = sample_fn(i + attempt * 1_000_003)
+            image, text = drawn[0], drawn[1]
+            caseless = np.int32(len(drawn) > 2 and bool(drawn[2]))
             width = image.shape[1]
             if (
                 charset.can_encode(text)
@@ -63,31 +68,32 @@ def make_training_dataset(
                 and width <= max_width
             ):
                 labels = np.asarray(charset.encode(text), dtype=np.int32)
-                return image.astype(np.uint8), labels, np.int32(width)
+                return image.astype(np.uint8), labels, np.int32(width), caseless
         raise RuntimeError(f"sample_fn produced 16 unusable samples in a row near index {i}.")
 
-    def tf_render(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        image, labels, width = tf.numpy_function(
-            render, [index], (tf.uint8, tf.int32, tf.int32), stateful=False
+    def tf_render(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+        image, labels, width, caseless = tf.numpy_function(
+            render, [index], (tf.uint8, tf.int32, tf.int32, tf.int32), stateful=False
         )
         image = tf.reshape(image, (HEIGHT, -1))
         labels = tf.reshape(labels, (-1,))
         width = tf.reshape(width, ())
-        return image, labels, width
+        caseless = tf.reshape(caseless, ())
+        return image, labels, width, caseless
 
     boundaries = width_buckets(max_width)
     dataset = tf.data.Dataset.range(start_index, np.iinfo(np.int64).max)
     dataset = dataset.map(tf_render, num_parallel_calls=parallel_calls, deterministic=True)
     if not bucket_by_width:
         dataset = dataset.padded_batch(
-            batch_size, padded_shapes=([HEIGHT, None], [None], []), drop_remainder=True
+            batch_size, padded_shapes=([HEIGHT, None], [None], [], []), drop_remainder=True
         )
         return dataset.map(_to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
     dataset = dataset.bucket_by_sequence_length(
-        element_length_func=lambda image, labels, width: width,
+        element_length_func=lambda image, labels, width, caseless: width,
         bucket_boundaries=boundaries,
         bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
-        padded_shapes=([HEIGHT, None], [None], []),
+        padded_shapes=([HEIGHT, None], [None], [], []),
         pad_to_bucket_boundary=False,
         drop_remainder=True,
     )
@@ -96,11 +102,12 @@ def make_training_dataset(
 
 
 def _to_model_inputs(
-    image: tf.Tensor, labels: tf.Tensor, width: tf.Tensor
+    image: tf.Tensor, labels: tf.Tensor, width: tf.Tensor, caseless: tf.Tensor
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     label_length = tf.reduce_sum(tf.cast(labels > 0, tf.int32), axis=1)
     # Pad to a multiple of 4 columns so the model emits ceil(width / 4) frames, as at inference.
     extra = -tf.shape(image)[2] % DOWNSAMPLE
     image = tf.pad(image, [[0, 0], [0, 0], [0, extra]])
     pixels = tf.cast(image, tf.float32)[..., tf.newaxis]
-    return {"image": pixels, "width": width}, {"labels": labels, "label_length": label_length}
+    targets = {"labels": labels, "label_length": label_length, "caseless": caseless}
+    return {"image": pixels, "width": width}, targets

@@ -22,6 +22,7 @@ from crnn_core.data.fonts import (
     load_font,
     renders_latin,
 )
+from crnn_core.data.pinned_fonts import font_cache, lock_rows, training_fonts
 from crnn_core.data.synthetic import SynthConfig, SyntheticWordGenerator
 from crnn_core.data.words import WordSampler
 
@@ -174,14 +175,36 @@ def test_group_by_family() -> None:
     assert list(groups) == ["A", "B"] and len(groups["A"]) == 2
 
 
-def test_many_latin_families_when_debian_fonts_installed() -> None:
-    if not Path("/usr/share/fonts/truetype/dejavu").is_dir():
-        pytest.skip("Debian font packages not installed (run `make fonts`).")
-    families = group_by_family(discover_fonts())
-    assert len(families) >= 20
-    names = " ".join(families).lower()
-    for skipped in ("symbol", "math", "d050000l"):
-        assert skipped not in names
+def test_pinned_font_set_when_installed() -> None:
+    """The locked Google Fonts set (scripts/fonts/install.py) is what the renderer uses."""
+    rows = lock_rows()
+    assert len({r["package"] for r in rows}) >= 250
+    assert all(len(r["sha256"]) == 64 and r["integrity"].startswith("sha512-") for r in rows)
+    font_set = training_fonts()
+    if font_set.source == "system":
+        pytest.skip("pinned fonts not installed (python scripts/fonts/install.py)")
+    families = group_by_family(font_set.fonts)
+    assert len(families) >= 250
+    assert {f.category for f in font_set.fonts} >= {"serif", "sans-serif", "display"}
+    assert SyntheticWordGenerator(FULL, seed=0).font_set.fingerprint == font_set.fingerprint
+
+
+def test_missing_pinned_fonts_fall_back_to_system(tmp_path: Path) -> None:
+    font_set = training_fonts(cache=tmp_path)
+    assert font_set.source == "system" and font_set.fonts
+
+
+def test_partly_installed_pinned_set_is_named_partial(tmp_path: Path) -> None:
+    row = next(r for r in lock_rows() if r["category"] == "serif")
+    source = font_cache() / row["package"] / Path(row["file"]).name
+    if not source.is_file():
+        pytest.skip("pinned fonts not installed (python scripts/fonts/install.py)")
+    (tmp_path / row["package"]).mkdir()
+    (tmp_path / row["package"] / source.name).write_bytes(source.read_bytes())
+    (tmp_path / "tampered").mkdir()
+    font_set = training_fonts(cache=tmp_path)
+    assert font_set.source == "pinned-partial"
+    assert [f.family for f in font_set.fonts] == [row["package"]]
 
 
 def test_sample_is_thread_safe(generator: SyntheticWordGenerator) -> None:

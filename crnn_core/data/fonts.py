@@ -13,7 +13,7 @@ import logging
 import os
 import string
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +30,7 @@ __all__ = [
     "font_dirs",
     "group_by_family",
     "ink_rows",
+    "inspect_font",
     "is_heavy",
     "load_font",
     "style_weight",
@@ -93,6 +94,7 @@ class FontFile:
     path: str
     family: str
     style: str = "Regular"
+    category: str = ""  # Google Fonts category when known: sans-serif, serif, display, ...
 
 
 DEFAULT_FONT = FontFile(path="", family="Pillow default (Aileron)")
@@ -134,14 +136,15 @@ def renders_latin(font: ImageFont.FreeTypeFont, glyphs: str = REQUIRED_GLYPHS) -
     return same <= len(pairs) // 3
 
 
-def _inspect(path: Path) -> FontFile | None:
+def inspect_font(path: Path, category: str = "", family: str = "") -> FontFile | None:
+    """A usable Latin font at ``path``, or None (unreadable, symbol font, missing glyphs)."""
     try:
         font = ImageFont.truetype(str(path), _CHECK_SIZE, layout_engine=ImageFont.Layout.BASIC)
     except OSError as exc:
         log.debug("Skipping unreadable font %s: %s", path, exc)
         return None
-    family, style = font.getname()
-    family = family or path.stem
+    name_family, style = font.getname()
+    family = family or name_family or path.stem
     style = style or "Regular"
     name = f"{family} {style} {path.name}".lower()
     if any(part in name for part in SKIP_NAME_PARTS):
@@ -149,7 +152,7 @@ def _inspect(path: Path) -> FontFile | None:
     if not renders_latin(font):
         log.debug("Skipping %s: missing Latin letters or digits", path)
         return None
-    return FontFile(path=str(path), family=family, style=style)
+    return FontFile(path=str(path), family=family, style=style, category=category)
 
 
 @lru_cache(maxsize=8)
@@ -157,7 +160,7 @@ def _discover_cached(dirs: tuple[Path, ...]) -> tuple[FontFile, ...]:
     seen: set[tuple[str, str]] = set()
     found: list[FontFile] = []
     for path in _font_paths(dirs):
-        info = _inspect(path)
+        info = inspect_font(path)
         if info is None or (info.family, info.style) in seen:
             continue  # the same face shipped twice (e.g. liberation and liberation2)
         seen.add((info.family, info.style))
@@ -176,7 +179,7 @@ def discover_fonts(dirs: Sequence[str | Path] | None = None) -> list[FontFile]:
     if not found:
         log.warning(
             "No usable TTF/OTF fonts found in %s; using Pillow's built-in font only. "
-            "Synthetic data will lack font variety: run `make fonts` (scripts/install_fonts.sh) "
+            "Synthetic data will lack font variety: run `make fonts` (scripts/fonts/install.py) "
             "or set CRNN_FONT_DIRS.",
             [str(d) for d in search],
         )
@@ -196,15 +199,26 @@ _MONO_HINTS = ("mono", "code", "cursor", "hack", "inconsolata", "cousine")
 _HEAVY_STYLES = ("bold", "black", "heavy", "demi")
 
 
-def family_weights(families: Iterable[str]) -> dict[str, float]:
+# Share of each Google Fonts category on signs, relative to sans-serif (pinned set only).
+CATEGORY_WEIGHTS = {"serif": 0.8, "display": 0.8, "handwriting": 0.5, "monospace": 0.35}
+
+
+def family_weights(
+    families: Iterable[str], categories: Mapping[str, str] | None = None
+) -> dict[str, float]:
     """Sampling weight per family: ``1 / (installed clones of its design)``, so each design
-    counts once, times 0.35 for monospace families (signs rarely use them)."""
+    counts once, times a category factor (``CATEGORY_WEIGHTS``; without a known category,
+    0.35 for monospace-looking names): signs rarely use monospace or script faces."""
     names = list(families)
+    categories = categories or {}
     designs = [DESIGN_OF_FAMILY.get(f, f) for f in names]
     weights = {}
     for name, design in zip(names, designs, strict=True):
-        mono = 0.35 if any(h in name.lower() for h in _MONO_HINTS) else 1.0
-        weights[name] = mono / designs.count(design)
+        if categories.get(name):
+            factor = CATEGORY_WEIGHTS.get(categories[name], 1.0)
+        else:
+            factor = 0.35 if any(h in name.lower() for h in _MONO_HINTS) else 1.0
+        weights[name] = factor / designs.count(design)
     return weights
 
 

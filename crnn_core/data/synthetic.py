@@ -42,7 +42,6 @@ from crnn_core.data.backgrounds import Appearance, compose
 from crnn_core.data.fonts import (
     DEFAULT_FONT,
     FontFile,
-    discover_fonts,
     draw_word,
     family_weights,
     group_by_family,
@@ -52,6 +51,7 @@ from crnn_core.data.fonts import (
     style_weight,
     word_bbox,
 )
+from crnn_core.data.pinned_fonts import FontSet, training_fonts
 from crnn_core.data.words import WordSampler
 
 __all__ = ["SynthConfig", "SyntheticWordGenerator"]
@@ -87,7 +87,7 @@ class SynthConfig:
     def plain(cls) -> SynthConfig:
         """Dark text on a flat light background, no effects: the speed baseline."""
         look = Appearance(
-            p_invert=0, p_low_contrast=0, textured=False, p_shadow=0, p_fg_texture=0,
+            p_invert=0, p_low_contrast=0, textured=False, p_shadow=0, p_extrude=0, p_fg_texture=0,
             p_fg_gradient=0,
         )  # fmt: skip
         geo = Geometry(p_rotate=0, p_shear=0, p_perspective=0, p_curve=0, p_elastic=0)
@@ -134,10 +134,16 @@ class SyntheticWordGenerator:
         self.max_width = int(max_width)
         self.config = config or SynthConfig()
         self.words = words or WordSampler(charset)
-        found = list(fonts) if fonts is not None else discover_fonts()
+        if fonts is None:
+            self.font_set = training_fonts()
+            found = list(self.font_set.fonts)
+        else:
+            found = list(fonts)
+            self.font_set = FontSet(tuple(found), "given", "")
         families = group_by_family(found or [DEFAULT_FONT])
         self.families = list(families.values())
-        weights = np.array(list(family_weights(families).values()))
+        categories = {name: fs[0].category for name, fs in families.items()}
+        weights = np.array(list(family_weights(families, categories).values()))
         self._family_cdf = np.cumsum(weights) / weights.sum()
         self._style_cdfs = []
         for fs in self.families:

@@ -24,7 +24,13 @@ from crnn_core.preprocess import HEIGHT, to_gray_height
 from crnn_core.training.callbacks import ValidationSet
 from crnn_core.training.config import TrainConfig
 
-__all__ = ["TrainingSources", "augment_real", "build_training_sources", "load_validation_set"]
+__all__ = [
+    "TrainingSources",
+    "augment_real",
+    "build_training_sources",
+    "is_caseless",
+    "load_validation_set",
+]
 
 log = logging.getLogger(__name__)
 SYNTHETIC = "synthetic"
@@ -83,7 +89,7 @@ def build_training_sources(
     config: TrainConfig, charset: Charset, max_width: int
 ) -> TrainingSources:
     """Sample function over the configured mixture, and validation sets (held-out + ``val``)."""
-    samplers: list[Callable[[int, int], tuple[np.ndarray, str]]] = []
+    samplers: list[Callable[[int, int], tuple[np.ndarray, str] | tuple[np.ndarray, str, bool]]] = []
     sizes: list[int | None] = []
     ratios: list[float] = []
     validation: list[ValidationSet] = []
@@ -93,7 +99,9 @@ def build_training_sources(
             generator = SyntheticWordGenerator(charset, seed=config.seed, max_width=max_width)
             samplers.append(_synthetic_sampler(generator))
             sizes.append(None)
-            info["sources"].append({"name": SYNTHETIC, "ratio": ratio})
+            info["sources"].append(
+                {"name": SYNTHETIC, "ratio": ratio, "fonts": generator.font_set.describe()}
+            )
         else:
             source = open_source(spec, charset=charset, validate=True)
             source.skipped.log(log)
@@ -104,7 +112,10 @@ def build_training_sources(
                     load_validation_set(source, held, max_width, f"{source.name}-heldout")
                 )
             images = [source.load(int(i)) for i in kept]
-            samplers.append(_real_sampler(images, config.seed, max_width))
+            caseless = is_caseless([text for _, text in images])
+            if caseless:
+                log.info("%s has no lower-case labels: trained case-insensitively", source.name)
+            samplers.append(_real_sampler(images, config.seed, max_width, caseless))
             sizes.append(len(images))
             info["sources"].append(
                 {
@@ -113,6 +124,7 @@ def build_training_sources(
                     "ratio": ratio,
                     "train": len(kept),
                     "heldout": len(held),
+                    "caseless": caseless,
                     "skipped": source.skipped.to_dict(),
                 }
             )
@@ -123,7 +135,7 @@ def build_training_sources(
         validation.append(load_validation_set(source, indices, max_width))
     mixture = MixtureSampler(sizes, ratios, seed=config.seed)
 
-    def sample(position: int) -> tuple[np.ndarray, str]:
+    def sample(position: int) -> tuple[np.ndarray, str] | tuple[np.ndarray, str, bool]:
         source_index, item = mixture.draw(position)
         return samplers[source_index](int(item), position)
 
@@ -139,12 +151,18 @@ def _synthetic_sampler(
     return sample
 
 
+def is_caseless(texts: list[str]) -> bool:
+    """A set labelled without lower-case letters (SVT is): its labels carry no case."""
+    letters = "".join(ch for text in texts for ch in text if ch.isalpha())
+    return bool(letters) and letters == letters.upper()
+
+
 def _real_sampler(
-    items: list[tuple[Image.Image, str]], seed: int, max_width: int
-) -> Callable[[int, int], tuple[np.ndarray, str]]:
-    def sample(item: int, position: int) -> tuple[np.ndarray, str]:
+    items: list[tuple[Image.Image, str]], seed: int, max_width: int, caseless: bool = False
+) -> Callable[[int, int], tuple[np.ndarray, str, bool]]:
+    def sample(item: int, position: int) -> tuple[np.ndarray, str, bool]:
         image, text = items[item]
         rng = np.random.default_rng([seed, item, position])  # a fresh augmentation per draw
-        return augment_real(image, rng, max_width), text
+        return augment_real(image, rng, max_width), text, caseless
 
     return sample

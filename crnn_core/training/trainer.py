@@ -69,7 +69,8 @@ def train(config: TrainConfig) -> Path:
             source = load_model(config.init_from)
             recognizer.set_weights(source.get_weights())
             log.info("initialised weights from %s", config.init_from)
-        trainer = CTCTrainingModel(recognizer)
+        upper, lower = charset.case_pairs()
+        trainer = CTCTrainingModel(recognizer, case_pairs=(upper, lower) if upper else None)
         # Build variables now: BackupAndRestore restores into a built model.
         trainer(
             {

@@ -1,8 +1,8 @@
 """Entry point: ``streamlit run dashboard/app.py`` (model: ``$CRNN_ARTIFACTS`` or ``artifacts/``).
 
 Sets up the page, the settings (``dashboard.settings``, whatever folder or flags it is started
-with), the artifact health banner every page shows, and the navigation; each page lives in
-``dashboard/pages/``.
+with) and the navigation; each page lives in ``dashboard/pages/`` and shows the artifact
+faults itself (``ui.health_banner``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ if str(REPO_ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on th
 
 import streamlit as st  # noqa: E402
 
-from dashboard import settings, ui  # noqa: E402
+from dashboard import settings  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
@@ -40,5 +40,4 @@ navigation = st.navigation(
     ]
 )
 st.sidebar.caption("CRNN + CTC word recognizer · logits explored by clustering")
-ui.health_banner()
 navigation.run()

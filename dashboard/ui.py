@@ -34,8 +34,10 @@ def _fault_list(faults: list[Fault]) -> str:
 
 
 def health_banner() -> list[Fault]:
-    """Every fault of the artifacts folder, each with its fix, above whichever page is open
-    (called by the app entry, so every page shows it); returns the faults."""
+    """Every fault of the artifacts folder, each with its fix, at the top of a page; returns
+    the faults. Each page that depends on the artifacts calls it (directly, through
+    ``require_recognizer`` or ``analysis_picker``): with a ``pages/`` folder Streamlit may run
+    a page without the app entry (AppTest always does), so the entry cannot do it for them."""
     faults = services.get_faults()
     if not faults:
         return faults
@@ -74,6 +76,7 @@ def artifact_error_page(exc: Exception) -> NoReturn:
 
 def require_recognizer() -> Recognizer:
     """The loaded recognizer, or the artifact error page (which stops the script)."""
+    health_banner()
     try:
         return services.get_recognizer()
     except ArtifactError as exc:
@@ -121,9 +124,12 @@ def metric_reports(manifest: dict[str, Any], with_commands: bool) -> bool:
     return bool(reports)
 
 
-def analysis_picker(sidebar: bool = True) -> AnalysisView | None:
+def analysis_picker(sidebar: bool = True, banner: bool = True) -> AnalysisView | None:
     """Pick one of the analysis folders under the artifacts directory; ``None`` (with a note) if
-    there is none or it cannot be loaded."""
+    there is none or it cannot be loaded. ``banner``: first list the artifact faults (an
+    analysis describes the model it was made with)."""
+    if banner:
+        health_banner()
     found = services.analysis_dirs()
     if not found:
         try:

@@ -208,7 +208,7 @@ def test_clusters_page_states_baselines_and_both_views(with_analysis: FakeAnalys
     )
     assert "purity 0.250; random clusters of the same sizes, purity 0.262" in texts
     assert "at least 20% and at least 5 of the cluster's frames" in texts
-    assert "All frames: 5 of 5 clusters named" in texts
+    assert "All frames: 5 of 5 clusters named; 0 of the 5 classes seen" in texts
     metrics = {m.label: m for m in at.metric}
     assert metrics["Purity · all"].value == "0.900"
     assert metrics["Purity · all"].delta == "+0.700 vs one cluster"

@@ -12,16 +12,17 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 PROTOCOL_NAMES = {"acc36": "acc36 (case and punctuation ignored)", "case": "case-sensitive"}
 
 st.title("Evaluation")
+ui.health_banner()
 
 try:
     manifest = services.get_manifest()
 except ArtifactError:
-    manifest = {}  # the Model and Recognize pages explain what is wrong with the artifacts
+    manifest = {}  # the banner above lists what is wrong with the artifacts
 if manifest_view.metrics_reports(manifest.get("metrics")):
     st.subheader("Shipped model (recorded in the manifest)")
     ui.metric_reports(manifest, with_commands=False)
 
-analysis = ui.analysis_picker()
+analysis = ui.analysis_picker(banner=False)
 if analysis is None:
     st.stop()
 images = analysis.images

@@ -13,6 +13,7 @@ from dashboard.components import curves
 from dashboard.text import literal, scrub_paths, scrub_tree
 
 st.title("Model")
+ui.health_banner()
 try:
     manifest = services.get_manifest()
 except ArtifactError as exc:

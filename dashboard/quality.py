@@ -80,8 +80,10 @@ def matching_line(rule: tuple[float, int] | None, figures: ViewFigures | None) -
     )
     if figures is not None and figures.matched_clusters is not None and figures.k:
         text += f" All frames: {figures.matched_clusters} of {figures.k} clusters named"
-        if figures.classes_present is not None:
-            text += f", {figures.classes_present} characters occur"
+        present = figures.classes_present
+        if present is not None:
+            text += f"; {present - figures.matched_clusters} of the {present} classes seen "
+            "(blank included) have no cluster"
         text += "."
     return text
 

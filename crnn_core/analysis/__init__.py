@@ -4,8 +4,11 @@ Modules, one job each:
 
 - ``inputs``: ``--data`` specs (labels.tsv folder, LMDB, ``synthetic:N``) → model-input images
 - ``export``: float16 features (logits - frame max), frame statistics, images/frames tables
-- ``clustering``: standardization, KMeans, purity, sampled silhouette
-- ``matching``: cluster × class contingency table, Hungarian cluster ↔ character matching
+- ``clustering``: standardization, KMeans, purity, silhouette (sample independent of the fit)
+- ``matching``: cluster × class contingency table, Hungarian cluster ↔ character matching (a
+  character must hold a minimum share and count of a cluster to name it)
+- ``views``: the two clusterings (all frames; non-blank frames on their own) and their scores
+  with trivial baselines (one cluster, random assignment, random labels)
 - ``confusion``: ranked confusable character pairs with example frames
 - ``projection``: UMAP map and nearest-reference placement of new frames
 - ``pipeline``: the whole run, stage timings, ``summary.json``

@@ -89,6 +89,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     decoder = "lexicon" if lexicon else args.decoder
     print(f"decoder: {decoder}" + (f" (beam width {args.beam_width})" if decoder == "beam" else ""))
     print(format_table(results))
+    if args.by:
+        from crnn_core.breakdown import format_breakdown
+
+        for result in results:
+            for by in args.by:
+                print(f"\n{result.dataset} by {by}:")
+                print(format_breakdown(result.records, by))
     if args.json or args.record:
         manifest = load_manifest(args.artifacts)
         extra = {
@@ -140,6 +147,13 @@ def _register_core(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     )
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--limit", type=int, default=None, help="first N images per dataset")
+    evaluate.add_argument(
+        "--by",
+        nargs="+",
+        choices=["height", "length", "style"],
+        default=[],
+        help="also print accuracy by image height, word length or (synthetic) rendering style",
+    )
     add_decoder_arguments(evaluate)
     evaluate.set_defaults(func=_evaluate)
 

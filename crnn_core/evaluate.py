@@ -47,6 +47,8 @@ class SampleRecord:
     confidence: float
     correct_acc36: bool | None
     correct_case: bool
+    height: int = 0  # of the image as stored (before resizing to the model's 32 px)
+    style: str = ""  # rendering style, known for synthetic data only
 
 
 @dataclass
@@ -75,7 +77,7 @@ def _batches(samples: Iterator[Sample], size: int) -> Iterator[list[Sample]]:
         yield batch
 
 
-def _record(sample: Sample, prediction: str, confidence: float) -> SampleRecord:
+def _record(sample: Sample, prediction: str, confidence: float, style: str = "") -> SampleRecord:
     truth36 = acc36_normalize(sample.text)
     return SampleRecord(
         index=sample.index,
@@ -85,6 +87,8 @@ def _record(sample: Sample, prediction: str, confidence: float) -> SampleRecord:
         confidence=confidence,
         correct_acc36=(acc36_normalize(prediction) == truth36) if truth36 else None,
         correct_case=prediction == sample.text,
+        height=sample.image.height,
+        style=style,
     )
 
 
@@ -117,8 +121,10 @@ def evaluate_source(
                     f"predict_fn returned {len(outputs)} results for {len(batch)} images; it must "
                     "return one (text, confidence) per image, in order."
                 )
+            style = getattr(source, "style", None)
             records.extend(
-                _record(s, str(t), float(c)) for s, (t, c) in zip(batch, outputs, strict=True)
+                _record(s, str(t), float(c), style(s.index) if style else "")
+                for s, (t, c) in zip(batch, outputs, strict=True)
             )
             bar.update(batch[-1].index + 1 - bar.n)
     pairs = [(r.prediction, r.truth) for r in records]

@@ -59,6 +59,17 @@ def test_evaluate_prints_table_and_writes_json(
     assert {"acc36", "acc_case", "one_minus_ned"} <= set(entry)
 
 
+def test_evaluate_breaks_down_by_height_and_length(
+    tiny_artifacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _word_folder(tmp_path / "words", ["cat", "Dog", "4242"])
+    args = ["evaluate", "--data", str(data), "--artifacts", str(tiny_artifacts)]
+    assert main([*args, "--by", "height", "length"]) == 0
+    printed = capsys.readouterr().out
+    assert "words by height:" in printed and "words by length:" in printed
+    assert "| 3 chars" in printed and "| 4 chars" in printed
+
+
 def test_predict_subprocess_reports_bad_files(tiny_artifacts: Path, tmp_path: Path) -> None:
     data = _word_folder(tmp_path / "words", ["hello"])
     not_image = tmp_path / "notes.txt"

@@ -411,7 +411,13 @@ def open_source(
     max_length: int | None = None,
     validate: bool = False,
 ) -> LabeledSource:
-    """Open ``path`` or ``name=path``: a folder with labels.tsv, or an LMDB dir / data.mdb file."""
+    """Open ``path`` or ``name=path``: a folder with labels.tsv, or an LMDB dir / data.mdb file;
+    or ``synthetic:N``, the first N seeded synthetic words."""
+    from crnn_core.data.synthetic_source import SyntheticSource, parse_synthetic_spec
+
+    count = parse_synthetic_spec(spec)
+    if count is not None and not Path(str(spec)).exists():
+        return SyntheticSource(count, charset)
     name, path = _split_spec(spec)
     if (path / LABELS_FILE).is_file():
         return FolderSource(path, charset, max_length, name=name, validate=validate)

@@ -53,7 +53,9 @@ def test_streamlit_post_run_cleanup_keeps_the_kernels(monkeypatch: pytest.Monkey
 def test_streamlit_config_limits_uploads_and_stays_private() -> None:
     import tomllib
 
-    config = tomllib.loads((services.REPO_ROOT / ".streamlit" / "config.toml").read_text())
+    # Next to the main script, so `streamlit run dashboard/app.py` reads it from any folder.
+    path = services.REPO_ROOT / "dashboard" / ".streamlit" / "config.toml"
+    config = tomllib.loads(path.read_text())
     assert 1 <= config["server"]["maxUploadSize"] <= 10  # MB: word crops, not photo albums
     assert config["server"]["headless"] is True
     assert config["browser"]["gatherUsageStats"] is False

@@ -8,10 +8,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard import insights, services, settings, ui
-from dashboard.components import alignment, maps, reading
+from dashboard import crops, insights, photo, services, ui
+from dashboard.components import alignment, inputs, maps, reading
 from dashboard.recognition import (
-    IMAGE_TYPES,
     DecodeOptions,
     Recognition,
     UploadError,
@@ -27,25 +26,14 @@ LEXICON_MODES = {
     "soft": "Suggest (next to the reading)",
     "force": "Force (the answer is a lexicon word)",
 }
-ACCEPTED = ", ".join(t.upper() for t in IMAGE_TYPES if t not in ("jpeg", "tif"))
 
 st.title("Recognize a word")
 recognizer = ui.require_recognizer()
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    uploads = st.file_uploader(
-        "Word images (cropped to one word)",
-        accept_multiple_files=True,
-        key="uploads",
-        max_upload_size=settings.MAX_UPLOAD_MB,
-        help=f"{ACCEPTED} (GIF: first frame).",
-    )
-    st.caption(
-        f"{ACCEPTED}, up to {settings.MAX_UPLOAD_MB} MB each. Files of another type are refused "
-        f"below with the reason; larger files are stopped by the browser before upload (marked "
-        "red in the list above) and are never read."
-    )
+    files = inputs.uploaded_files()
+    shot = inputs.camera_shot()
     samples = dict(services.sample_images(recognizer.charset.characters))
     picked = st.pills(
         "…or try a built-in sample", list(samples), key="sample", wrap=True, format_func=md_escape
@@ -80,7 +68,7 @@ with right:
         "Match case", value=False, key="match_case", help="Off: centre matches Centre, CENTRE."
     )
 
-files: list[tuple[str, bytes]] = [(f.name, f.getvalue()) for f in uploads or []]
+files = [*files, shot] if shot else files
 refused = [UploadError(name, why) for name, data in files if (why := refusal(name, data))]
 sources = [(name, data) for name, data in files if refusal(name, data) is None]
 if not files and picked:
@@ -95,14 +83,13 @@ if not sources:
 lexicon = parse_lexicon(lexicon_text)
 options = DecodeOptions(decoder, beam_width, top_k, lexicon, lexicon_mode, match_case)
 with st.spinner("Reading…"):
-    results = [
-        *refused,
-        *process_uploads(recognizer, sources, options, frame_fn=services.frame_logits),
-    ]
+    processed = process_uploads(recognizer, sources, options, frame_fn=services.frame_logits)
+results = [*refused, *processed]
+original = {id(r): data for (_, data), r in zip(sources, processed, strict=True)}
 
-for failed in (r for r in results if isinstance(r, UploadError) and r not in refused):
+for failed in (r for r in processed if isinstance(r, UploadError)):
     st.error(f"{literal(failed.name)} — {failed.message}", icon=":material/broken_image:")
-good = [r for r in results if isinstance(r, Recognition)]
+good = [r for r in processed if isinstance(r, Recognition)]
 if not good:
     st.stop()
 
@@ -110,6 +97,7 @@ if len(good) > 1:
     st.dataframe(
         pd.DataFrame(
             {
+                "image": [crops.png_data_uri(r.image) for r in good],
                 "file": [plain(r.name) for r in good],
                 "text": [r.prediction.text for r in good],
                 "confidence": [r.prediction.confidence for r in good],
@@ -118,9 +106,10 @@ if len(good) > 1:
         ),
         hide_index=True,
         column_config={
+            "image": st.column_config.ImageColumn("model input", width="medium"),
             "confidence": st.column_config.ProgressColumn(
                 "confidence", min_value=0.0, max_value=1.0, format="percent"
-            )
+            ),
         },
     )
     names = [plain(r.name) for r in good]
@@ -130,6 +119,25 @@ if len(good) > 1:
     result = good[chosen]
 else:
     result = good[0]
+
+data = original[id(result)]
+view, adjust = st.columns([3, 2], gap="large")
+with adjust:
+    turns, tilt = inputs.rotation_controls()
+if turns or tilt:
+    turned = photo.rotated_png(data, turns, tilt)
+    (again,) = process_uploads(
+        recognizer, [(result.name, turned)], options, frame_fn=services.frame_logits
+    )
+    if isinstance(again, Recognition):
+        result, data = again, turned
+with view:
+    try:
+        shown = photo.viewable(data)
+    except Exception:  # the model read it, so this is only the preview failing
+        st.caption("This image cannot be previewed.")
+    else:
+        st.image(shown, caption="Your image" + (" (rotated)" if turns or tilt else ""))
 
 pred = result.prediction
 lexicon_forced = lexicon_mode == "force"

@@ -61,7 +61,7 @@ def show_reading(result: Recognition, beam_width: int, lexicon_size: int, forced
         st.markdown(NO_TEXT_HTML, unsafe_allow_html=True)
     else:
         st.markdown(ui.confidence_html(pred.text, pred.char_confidences), unsafe_allow_html=True)
-    if lexicon_size:
+    if lexicon_size and not (verdict is not None and verdict.no_text):
         show_lexicon(result.lexicon, forced, lexicon_size)
     m1, m2, m3 = st.columns(3)
     m1.metric("Word confidence", f"{pred.confidence:.1%}")

@@ -24,7 +24,10 @@ NO_TEXT_HTML = (
 def show_lexicon(match: LexiconMatch | None, forced: bool, lexicon_size: int) -> None:
     """The best lexicon word next to the free reading, both with their exact probability."""
     if match is None:
-        st.caption(f"No word of the lexicon ({lexicon_size} words) fits this image.")
+        st.caption(
+            f"No word of the lexicon ({lexicon_size} words) fits this image: too long for its "
+            "width, or written with characters this model does not know (try without Match case)."
+        )
         return
     case_note = f" (as {literal(match.matched)})" if match.matched != match.word else ""
     if match.agrees:

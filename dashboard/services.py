@@ -33,6 +33,7 @@ from PIL import Image
 
 from crnn_core.artifacts import MANIFEST_FILE, load_manifest, load_recognizer
 from crnn_core.charset import Charset
+from crnn_core.decode import sequence_log_prob
 from crnn_core.recognizer import FrameLogits, Recognizer
 from dashboard import health
 from dashboard.analysis_view import AnalysisView
@@ -91,6 +92,8 @@ def _warm_up(recognizer: Recognizer) -> None:
         recognizer.decode(logits, "greedy")
         recognizer.decode(logits, "beam", beam_width=4, top_k=2)
         recognizer.decode(logits, lexicon=[recognizer.charset.characters[:3]])
+        word = recognizer.charset.characters[:3]  # the soft lexicon's exact probabilities
+        sequence_log_prob(logits[0][None], [len(logits[0])], [word], recognizer.charset)
 
 
 def _keep_kernels_between_runs() -> None:

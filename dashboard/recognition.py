@@ -203,6 +203,14 @@ def _row(result: Recognition | UploadError) -> dict[str, object]:
     }
 
 
+def _inert_cell(value: object) -> object:
+    """A text cell a spreadsheet will not run: ``=HYPERLINK(...)`` (a crafted file name, or a
+    reading) gets a leading apostrophe, as OWASP advises against CSV injection."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def results_csv(results: Sequence[Recognition | UploadError]) -> str:
     """One row per file: text, confidence, decoder, per-character confidences (or the error)."""
     columns = ["file", "text", "confidence", "decoder", "status", "char_confidences"]
@@ -210,7 +218,11 @@ def results_csv(results: Sequence[Recognition | UploadError]) -> str:
     frame = pd.DataFrame([_row(r) for r in results])
     if "error" in frame:
         columns.append("error")
-    return frame.reindex(columns=columns).to_csv(index=False)
+    frame = frame.reindex(columns=columns)
+    for column in ("file", "text", "error"):
+        if column in frame:
+            frame[column] = frame[column].map(_inert_cell)
+    return frame.to_csv(index=False)
 
 
 def results_json(results: Sequence[Recognition | UploadError]) -> str:

@@ -164,3 +164,13 @@ def test_artifacts_dir_follows_the_environment(
     assert (
         services.artifacts_dir() == (Path(services.__file__).parent.parent / "artifacts").resolve()
     )
+
+
+def test_csv_export_cannot_run_formulas(recognizer) -> None:  # type: ignore[no-untyped-def]
+    name = '=HYPERLINK("http://e.com","x").png'
+    results = process_uploads(
+        recognizer, [(name, word_png()), ("-bad.png", b"nope")], DecodeOptions()
+    )
+    table = pd.read_csv(io.StringIO(results_csv(results)), keep_default_na=False)
+    assert list(table["file"]) == ["'" + name, "'-bad.png"]
+    assert json.loads(results_json(results))[0]["file"] == name  # JSON keeps the name as is

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from crnn_core.artifacts import DEFAULT_ARTIFACTS, ArtifactError
+from crnn_core.decode import DECODERS
 
 __all__ = ["add_decoder_arguments", "main", "positive_int", "read_lexicon"]
 
@@ -30,7 +31,12 @@ def positive_int(text: str) -> int:
 
 def add_decoder_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--artifacts", default=str(DEFAULT_ARTIFACTS), help="model directory")
-    parser.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
+    parser.add_argument(
+        "--decoder",
+        choices=list(DECODERS),
+        default="greedy",
+        help="beam_lm: beam search fused with an English character 4-gram LM (never forces a word)",
+    )
     parser.add_argument("--beam-width", type=positive_int, default=10)
     parser.add_argument("--lexicon", default=None, help="file with one candidate word per line")
 
@@ -87,7 +93,10 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise SystemExit(f"Cannot open dataset {spec}: {exc}") from exc
         results.append(evaluate_source(predict_fn, source, args.batch_size, limit=args.limit))
     decoder = "lexicon" if lexicon else args.decoder
-    print(f"decoder: {decoder}" + (f" (beam width {args.beam_width})" if decoder == "beam" else ""))
+    print(
+        f"decoder: {decoder}"
+        + (f" (beam width {args.beam_width})" if decoder.startswith("beam") else "")
+    )
     print(format_table(results))
     if args.by:
         from crnn_core.breakdown import format_breakdown
@@ -99,7 +108,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json or args.record:
         manifest = load_manifest(args.artifacts)
         extra = {
-            "beam_width": args.beam_width if decoder == "beam" else None,
+            "beam_width": args.beam_width if decoder.startswith("beam") else None,
             "lexicon": args.lexicon,
             "model_sha256": manifest["files"].get("model.keras"),
         }

@@ -160,8 +160,8 @@ class Recognizer:
         """Decode per-image logits ``(frames_i, classes)`` (e.g. reloaded from an export)."""
         from crnn_core import decode as ctc
 
-        if decoder not in ("greedy", "beam"):
-            raise ValueError(f"Unknown decoder {decoder!r}; use 'greedy' or 'beam'.")
+        if decoder not in ctc.DECODERS:
+            raise ValueError(f"Unknown decoder {decoder!r}; use one of {ctc.DECODERS}.")
         if not logits:
             return []
         lengths = np.array([lg.shape[0] for lg in logits], dtype=np.int64)
@@ -180,8 +180,18 @@ class Recognizer:
                 Prediction(d.text, d.confidence, tuple(d.char_confidences), "greedy")
                 for d in greedy
             ]
+        fusion = (
+            {"lm": ctc.english_char_lm(), "lm_weight": ctc.LM_WEIGHT, "lm_bonus": ctc.LM_BONUS}
+            if decoder == "beam_lm"
+            else {}
+        )
         beams = ctc.beam_search(
-            padded, lengths, self.charset, beam_width=beam_width, top_k=min(top_k, beam_width)
+            padded,
+            lengths,
+            self.charset,
+            beam_width=beam_width,
+            top_k=min(top_k, beam_width),
+            **fusion,  # type: ignore[arg-type]
         )
         results = []
         for beam in beams:
@@ -191,7 +201,7 @@ class Recognizer:
                     best.text,
                     best.confidence,
                     tuple(best.char_confidences),
-                    "beam",
+                    decoder,
                     tuple((c.text, float(c.log_prob)) for c in beam.candidates),
                 )
             )

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from numba import njit  # type: ignore[import-untyped]
 
 from crnn_core.charset import Charset
+from crnn_core.decoding.charlm import CharNgramLM
 from crnn_core.decoding.common import BeamResult, Candidate, DecodedText, prepare_inputs
 from crnn_core.decoding.kernels import NEG_INF, alignment_confidences, logaddexp
 
@@ -93,9 +94,20 @@ def _prefix_beam_search(
     top_k: int,
     prune_log_prob: float,
     max_candidates: int,
+    lm_table: np.ndarray,
+    class_symbol: np.ndarray,
+    lm_weight: float,
+    lm_bonus: float,
+    lm_start: int,
+    lm_shift: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns ``(labels (B, top_k, T), label_lengths (B, top_k), scores (B, top_k))``; unused
-    candidate rows (fewer hypotheses than ``top_k``) have score -inf."""
+    candidate rows (fewer hypotheses than ``top_k``) have score -inf.
+
+    Shallow fusion when ``lm_weight != 0``: a prefix ranks by its CTC score plus
+    ``lm_weight * log P_LM(prefix) + lm_bonus * len(prefix)`` (and the LM's end-of-word term
+    at the end); ``lm_table[context, symbol]``, contexts advance as ``context % lm_shift *
+    n_symbols + symbol``."""
     batch, frames, classes = logp.shape
     max_nodes = 1 + frames * beam_width * max_candidates
     table_size = 1
@@ -125,9 +137,15 @@ def _prefix_beam_search(
     out_lengths = np.zeros((batch, top_k), dtype=np.int64)
     out_scores = np.full((batch, top_k), NEG_INF)
     stamp = 0
+    use_lm = lm_weight != 0.0
+    n_symbols = lm_table.shape[1]
+    boundary = n_symbols - 1
+    node_lm = np.zeros(max_nodes)  # fused LM score of each prefix (0 without an LM)
+    node_ctx = np.zeros(max_nodes, dtype=np.int64)
 
     for item in range(batch):
         node_parent[0], node_char[0], n_nodes = -1, 0, 1  # node 0 = empty prefix
+        node_lm[0], node_ctx[0] = 0.0, lm_start
         beam_node[0], beam_pb[0], beam_pnb[0], n_beams = 0, 0.0, NEG_INF, 1
         for t in range(lengths[item]):
             stamp += 1
@@ -164,10 +182,18 @@ def _prefix_beam_search(
                     new_pnb[node] = logaddexp(new_pnb[node], src + lp[last])
                 for k in range(n_cand):
                     c = candidates[k]
+                    before = n_nodes
                     child, n_nodes = _child(
                         table, owner, item, hash_shift, node_parent, node_char, n_nodes,
                         node, c, node * classes + c,
                     )  # fmt: skip
+                    if n_nodes != before:
+                        node_lm[child] = node_lm[node]
+                        node_ctx[child] = node_ctx[node]
+                        if use_lm:
+                            sym = class_symbol[c]
+                            node_lm[child] += lm_weight * lm_table[node_ctx[node], sym] + lm_bonus
+                            node_ctx[child] = (node_ctx[node] % lm_shift) * n_symbols + sym
                     if touched_at[child] != stamp:
                         touched_at[child], new_pb[child], new_pnb[child] = stamp, NEG_INF, NEG_INF
                         touched[n_touched] = child
@@ -175,14 +201,16 @@ def _prefix_beam_search(
                     src = pb if c == last else total
                     new_pnb[child] = logaddexp(new_pnb[child], src + lp[c])
             for k in range(n_touched):
-                totals[k] = logaddexp(new_pb[touched[k]], new_pnb[touched[k]])
+                totals[k] = logaddexp(new_pb[touched[k]], new_pnb[touched[k]]) + node_lm[touched[k]]
             n_beams = _top_indices(totals, 0, n_touched, beam_width, NEG_INF, keep)
             for i in range(n_beams):
                 node = touched[keep[i]]
                 beam_node[i], beam_pb[i], beam_pnb[i] = node, new_pb[node], new_pnb[node]
 
         for i in range(n_beams):
-            totals[i] = logaddexp(beam_pb[i], beam_pnb[i])
+            totals[i] = logaddexp(beam_pb[i], beam_pnb[i]) + node_lm[beam_node[i]]
+            if use_lm:
+                totals[i] += lm_weight * lm_table[node_ctx[beam_node[i]], boundary]
         for rank in range(_top_indices(totals, 0, n_beams, top_k, NEG_INF, keep)):
             node = beam_node[keep[rank]]
             out_scores[item, rank] = totals[keep[rank]]
@@ -206,8 +234,16 @@ def beam_search(
     top_k: int = 5,
     prune_log_prob: float | None = None,
     max_candidates: int | None = None,
+    lm: CharNgramLM | None = None,
+    lm_weight: float = 0.0,
+    lm_bonus: float = 0.0,
 ) -> list[BeamResult]:
     """CTC prefix beam search; ``top_k`` texts per image with log-probabilities, best first.
+
+    With ``lm`` and ``lm_weight > 0`` (shallow fusion) candidates rank by
+    ``log P(text | image) + lm_weight * log P_LM(text) + lm_bonus * len(text)`` and their
+    ``log_prob`` is that fused score; the pruning argument below then no longer makes the
+    search exact. The LM never restricts the output to words.
 
     logits: (batch, frames, classes) unnormalised; lengths: (batch,) valid frames.
     ``max_candidates``: characters tried per frame; None means ``beam_width + 1``, which gives
@@ -226,9 +262,17 @@ def beam_search(
     logp, lengths = prepare_inputs(logits, lengths, charset)
     per_frame = min(beam_width + 1 if max_candidates is None else max_candidates, logp.shape[2] - 1)
     threshold = -math.inf if prune_log_prob is None else float(prune_log_prob)
+    if lm_weight < 0 or (lm_weight > 0 and lm is None):
+        raise ValueError(f"lm_weight must be >= 0 and needs an lm; got {lm_weight}.")
+    use_lm = lm is not None and lm_weight > 0
+    lm_table = lm.table if lm is not None and use_lm else np.zeros((1, 1), np.float32)
+    symbols = lm.class_symbols(charset) if lm is not None and use_lm else np.zeros(1, np.int64)
+    start = lm.start_context if lm is not None and use_lm else 0
+    shift = lm.table.shape[0] // lm.table.shape[1] if lm is not None and use_lm else 1
     labels, label_lengths, scores = _prefix_beam_search(
-        logp, lengths, beam_width, top_k, threshold, per_frame
-    )
+        logp, lengths, beam_width, top_k, threshold, per_frame, lm_table, symbols,
+        float(lm_weight if use_lm else 0.0), float(lm_bonus if use_lm else 0.0), start, shift,
+    )  # fmt: skip
     confidences = alignment_confidences(logp, lengths, labels[:, 0], label_lengths[:, 0]).tolist()
     characters = ["", *charset.characters]
     results = []

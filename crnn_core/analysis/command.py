@@ -12,13 +12,13 @@ gives words the model has not been trained on.
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from crnn_core.analysis.io import AnalysisError
 from crnn_core.analysis.pipeline import AnalysisConfig
+from crnn_core.analysis.stages import StageHook, StageTimer
 from crnn_core.cli import positive_int
 
 __all__ = ["analyze", "register"]
@@ -32,23 +32,24 @@ def analyze(
     artifacts: str | Path,
     config: AnalysisConfig | None = None,
     max_frames: int | None = DEFAULT_MAX_FRAMES,
+    on_stage: StageHook | None = None,
 ) -> dict[str, Any]:
-    """Load the model, read ``data`` specs, run the analysis into ``out``; return the summary."""
+    """Load the model, read ``data`` specs, run the analysis into ``out``; return the summary.
+    ``on_stage`` hears each stage name (``crnn_core.analysis.stages.STAGES``) as it starts."""
     from crnn_core.analysis.inputs import read_inputs
     from crnn_core.analysis.pipeline import run_analysis
     from crnn_core.artifacts import load_manifest, load_recognizer
 
     config = config or AnalysisConfig()
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
-    recognizer = load_recognizer(artifacts)
-    manifest = load_manifest(artifacts)
-    timings["load_model"] = round(time.perf_counter() - start, 3)
-    start = time.perf_counter()
-    words, sources = read_inputs(
-        data, recognizer.charset, recognizer.max_width, config.seed, max_frames, config.progress
-    )
-    timings["read_data"] = round(time.perf_counter() - start, 3)
+    timer = StageTimer(on_stage)
+    with timer.stage("load_model"):
+        recognizer = load_recognizer(artifacts)
+        manifest = load_manifest(artifacts)
+    with timer.stage("read_data"):
+        words, sources = read_inputs(
+            data, recognizer.charset, recognizer.max_width, config.seed, max_frames,
+            config.progress,
+        )  # fmt: skip
     context = {
         "model": {
             "artifacts": str(artifacts),
@@ -56,9 +57,9 @@ def analyze(
         },
         "data": [s.to_dict() for s in sources],
         "max_frames": max_frames,
-        "timings_seconds": timings,
+        "timings_seconds": timer.seconds,
     }
-    return run_analysis(recognizer, words, out, config, context)
+    return run_analysis(recognizer, words, out, config, context, on_stage)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
 
 from crnn_core.analysis import clustering, confusion, export, matching, views
 from crnn_core.analysis.inputs import WordImage
@@ -34,6 +32,7 @@ from crnn_core.analysis.io import (
     write_table,
 )
 from crnn_core.analysis.projection import FramePlacer, fit_umap
+from crnn_core.analysis.stages import StageHook, StageTimer, chunks
 from crnn_core.charset import BLANK_INDEX, Charset
 
 if TYPE_CHECKING:
@@ -87,46 +86,23 @@ class AnalysisConfig:
     progress: bool = True
 
 
-class _Timer:
-    """Wall and process-CPU seconds per stage (CPU time is what a busy machine distorts least)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.cpu_seconds: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start, cpu = time.perf_counter(), time.process_time()
-        yield
-        self.seconds[name] = round(time.perf_counter() - start, 3)
-        self.cpu_seconds[name] = round(time.process_time() - cpu, 3)
-
-
-def _chunks(n: int, size: int, desc: str, progress: bool) -> Iterator[slice]:
-    bar = tqdm(total=n, desc=desc, unit="img", disable=not progress)
-    for start in range(0, n, size):
-        yield slice(start, min(start + size, n))
-        bar.update(min(size, n - start))
-    bar.close()
-
-
 def _mean_flag(series: pd.Series) -> float | None:
     valid = series.dropna()
     return float(valid.mean()) if len(valid) else None
 
 
 def _model_outputs(
-    recognizer: Recognizer, words: Sequence[WordImage], config: AnalysisConfig, timer: _Timer
+    recognizer: Recognizer, words: Sequence[WordImage], config: AnalysisConfig, timer: StageTimer
 ) -> tuple[list[np.ndarray], list[tuple[str, float]], list[tuple[str, float]]]:
     logits: list[np.ndarray] = []
     with timer.stage("model_logits"):
-        for part in _chunks(len(words), 512, "logits", config.progress):
+        for part in chunks(len(words), 512, "logits", config.progress):
             found = recognizer.frame_logits([w.image for w in words[part]], config.batch_size)
             logits.extend(f.logits for f in found)
     with timer.stage("decode_greedy_beam"):
         greedy = [(p.text, p.confidence) for p in recognizer.decode(logits, "greedy")]
         beam: list[tuple[str, float]] = []
-        for part in _chunks(
+        for part in chunks(
             len(words), 256, f"beam search (width {config.beam_width})", config.progress
         ):
             preds = recognizer.decode(logits[part], "beam", config.beam_width, top_k=1)
@@ -185,17 +161,18 @@ def run_analysis(
     out_dir: str | Path,
     config: AnalysisConfig | None = None,
     context: dict[str, Any] | None = None,
+    on_stage: StageHook | None = None,
 ) -> dict[str, Any]:
     """Analyse ``words`` with ``recognizer``; write the folder; return the summary.
 
     ``context`` (model sha256, data sources, earlier timings under ``timings_seconds``) is merged
-    into the summary as given.
+    into the summary as given. ``on_stage`` hears each stage name as it starts (``stages``).
     """
     config = config or AnalysisConfig()
     context = dict(context or {})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    timer = _Timer()
+    timer = StageTimer(on_stage)
     timer.seconds.update(context.pop("timings_seconds", {}))
     charset = recognizer.charset
     logits, greedy, beam = _model_outputs(recognizer, words, config, timer)

@@ -218,8 +218,14 @@ def export_run(
     best = run_dir / "best.json"
     sources = run_dir / "data_sources.json"
     backup = run_dir / "backup" / "training_metadata.json"
+    cpu_seconds = [r["cpu_seconds"] for r in curve if "cpu_seconds" in r]
+    stage_cpu = round(max(cpu_seconds) / 3600, 3) if cpu_seconds else None
+    before = history[-1].get("cumulative_cpu_hours") if history else 0.0
+    cumulative = None if stage_cpu is None or before is None else round(before + stage_cpu, 3)
     history.append(
         {
+            "cpu_hours": stage_cpu,
+            "cumulative_cpu_hours": cumulative,
             "command": train_config.command,
             "config": json.loads(train_config.to_json()),
             "weights": which,

@@ -80,3 +80,38 @@ def test_serving_export(tiny_artifacts: Path, tmp_path: Path) -> None:
     out = served.serve({"image": image, "width": np.array([40], np.int32)})
     expected = model({"image": image, "width": np.array([40], np.int32)})
     np.testing.assert_allclose(np.asarray(out), np.asarray(expected), atol=1e-5)
+
+
+def test_export_adds_the_stage_and_its_cumulative_cpu_hours(tmp_path: Path) -> None:
+    from crnn_core.artifacts import export_run, load_manifest, save_artifacts
+    from crnn_core.charset import Charset
+    from crnn_core.model import ModelConfig, build_crnn
+    from crnn_core.training.config import TrainConfig
+
+    charset = Charset.preset("36_lowercase")
+    config = ModelConfig(
+        num_classes=charset.num_classes, conv_channels=(8, 8, 16, 16, 16, 16), lstm_units=16
+    )
+    model = build_crnn(config)
+    earlier = tmp_path / "earlier"
+    save_artifacts(
+        earlier, model, charset, config,
+        {"training": [{"command": "stage 1", "cpu_hours": 2.0, "cumulative_cpu_hours": 2.0}]},
+    )  # fmt: skip
+    run = tmp_path / "run"
+    run.mkdir()
+    charset.save(run / "charset.json")
+    (run / "model_config.json").write_text(config.to_json())
+    TrainConfig(run_dir=str(run), init_from=str(earlier), command="stage 2").save(
+        run / "train_config.json"
+    )
+    model.save_weights(run / "final.weights.h5")
+    curve = [
+        {"step": 5, "cpu_seconds": 1800.0, "v/acc36": 0.5},
+        {"step": 10, "cpu_seconds": 3600.0},
+    ]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in curve))
+    export_run(run, tmp_path / "out", "final")
+    stages = load_manifest(tmp_path / "out")["training"]
+    assert [s["command"] for s in stages] == ["stage 1", "stage 2"]
+    assert stages[-1]["cpu_hours"] == 1.0 and stages[-1]["cumulative_cpu_hours"] == 3.0

@@ -275,6 +275,22 @@ def test_learning_curve_concatenates_stages() -> None:
     assert curves.learning_curve_figure([{"validation_curve": []}]) is None
 
 
+def test_learning_curve_against_cumulative_cpu_hours() -> None:
+    training = [  # stage 1: only a total (estimated); stage 2: measured per record
+        {"cpu_hours": 2.0, "validation_curve": [{"step": 500, "v/acc36": 0.2}, {"step": 1000}]},
+        {"cpu_hours": 1.0, "validation_curve": [{"step": 10, "cpu_seconds": 1800, "v/acc36": 0.7}]},
+    ]
+    assert curves.has_cpu_hours(training)
+    fig = curves.learning_curve_figure(training, "cpu")
+    assert fig is not None
+    assert list(fig.data[0].x) == [1.0, 2.5]
+    assert "CPU-hours" in fig.layout.xaxis.title.text
+    # a stage without CPU figures: the step axis is used
+    assert not curves.has_cpu_hours([training[0], {"validation_curve": []}])
+    steps = curves.learning_curve_figure([training[0], {"validation_curve": []}], "cpu")
+    assert steps is not None and list(steps.data[0].x) == [500]
+
+
 def test_manifest_pieces() -> None:
     entry = {
         "weights": "best",

@@ -165,3 +165,24 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert "MirroredStrategy with 2 replicas" in result.stderr
     assert (run_dir / "final.weights.h5").exists()
+
+
+def test_validation_records_cumulative_cpu_seconds_across_resumes(tmp_path: Path) -> None:
+    from crnn_core.training.callbacks import ValidationSet, Validator
+
+    charset = Charset.preset("36_lowercase")
+    model = build_crnn(
+        ModelConfig.from_dict({"num_classes": charset.num_classes, **json.loads(TINY_JSON)})
+    )
+    words = _fixed_words(charset, 4)
+    vset = ValidationSet("val", [img for img, _ in words], [t for _, t in words])
+    # a resumed run: the interrupted process had used 1000 CPU seconds by its last record
+    (tmp_path / "metrics.jsonl").write_text(json.dumps({"step": 5, "cpu_seconds": 1000.0}) + "\n")
+    validator = Validator(model, charset, [vset], every=5, initial_step=5, run_dir=tmp_path)
+    busy = time.process_time()
+    while time.process_time() - busy < 0.3:  # burn a little CPU
+        sum(range(10_000))
+    record = validator.evaluate_now()
+    assert 1000.3 <= record["cpu_seconds"] < 1000 + 120
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert json.loads(lines[-1])["cpu_seconds"] == record["cpu_seconds"]

@@ -87,10 +87,20 @@ class Validator(keras.callbacks.Callback):
         self.run_dir = run_dir
         self.best = self._previous_best()
         self.writer: Any = None
+        # CPU seconds (all threads) before this process started, so the curve's cpu_seconds
+        # are cumulative over interrupted-and-resumed runs (work after the last record is lost)
+        self.cpu_offset = self._previous_cpu_seconds() - time.process_time()
 
     def _previous_best(self) -> float:
         path = self.run_dir / "best.json"
         return float(json.loads(path.read_text())["score"]) if path.exists() else -1.0
+
+    def _previous_cpu_seconds(self) -> float:
+        path = self.run_dir / "metrics.jsonl"
+        if not path.exists():
+            return 0.0
+        lines = path.read_text("utf-8").splitlines()
+        return float(json.loads(lines[-1]).get("cpu_seconds", 0.0)) if lines else 0.0
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self.step += 1
@@ -98,7 +108,11 @@ class Validator(keras.callbacks.Callback):
             self.evaluate_now()
 
     def evaluate_now(self) -> dict[str, float]:
-        record: dict[str, Any] = {"step": self.step, "time": time.time()}
+        record: dict[str, Any] = {
+            "step": self.step,
+            "time": time.time(),
+            "cpu_seconds": round(self.cpu_offset + time.process_time(), 1),
+        }
         scores = []
         for vset in self.sets:
             logits = run_logits(self.recognizer, vset.images, batch_size=128)

@@ -34,7 +34,16 @@ c3.metric(
 c4.metric("Created", str(manifest.get("created", "?"))[:10])
 
 st.subheader("Learning curve")
-figure = curves.learning_curve_figure(training)
+x_axis = "steps"
+if curves.has_cpu_hours(training):
+    x_axis = st.radio(
+        "Horizontal axis",
+        ["cpu", "steps"],
+        horizontal=True,
+        key="curve_axis",
+        format_func={"cpu": "cumulative CPU-hours", "steps": "training steps"}.__getitem__,
+    )
+figure = curves.learning_curve_figure(training, x_axis)
 if figure is None:
     st.caption("The manifest has no validation curve.")
 else:

@@ -29,10 +29,14 @@ def filter_frames(
     chars: Sequence[str] = (),
     clusters: Sequence[int] = (),
     mapped_only: bool = False,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Rows of ``frames`` kept by the Clusters page filters (empty selections keep all);
-    ``mapped_only`` keeps only frames with UMAP coordinates."""
+    ``mapped_only`` keeps only frames with UMAP coordinates; ``rows``: a boolean mask over the
+    full frames table (indexed by ``frames``' row labels), e.g. frames of wrongly read words."""
     keep = np.ones(len(frames), dtype=bool)
+    if rows is not None:
+        keep &= np.asarray(rows, dtype=bool)[frames.index.to_numpy()]
     if hide_blank:
         keep &= frames["label"].to_numpy() != BLANK_INDEX
     if chars:

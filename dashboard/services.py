@@ -43,6 +43,7 @@ __all__ = [
     "ARTIFACTS_ENV",
     "AnalysisUnavailable",
     "analysis_dirs",
+    "analysis_label",
     "artifacts_dir",
     "frame_logits",
     "get_analysis",
@@ -52,6 +53,7 @@ __all__ = [
     "place_frames",
     "sample_images",
     "shown_path",
+    "user_analysis_dirs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -218,15 +220,35 @@ def _analysis_api() -> ModuleType | None:
 
 
 def analysis_dirs(root: Path | None = None) -> list[Path]:
-    """Folders under the artifacts directory (itself included) that hold a ``summary.json``."""
+    """Folders under the artifacts directory (itself included) that hold a ``summary.json``;
+    without ``root``, then the user's own analyses (``crnn_core.analysis.jobs``), newest first."""
+    user = user_analysis_dirs() if root is None else []
     root = root or artifacts_dir()
     if not root.is_dir():
-        return []
+        return user
     found = {p.parent for p in root.glob("summary.json")}
     found |= {p.parent for p in root.glob("*/summary.json")}
     found |= {p.parent for p in root.glob("*/*/summary.json")}
     preferred = root / "analysis"
-    return sorted(found, key=lambda p: (p != preferred, str(p)))
+    return sorted(found, key=lambda p: (p != preferred, str(p))) + user
+
+
+def user_analysis_dirs() -> list[Path]:
+    """Finished analyses of the user's own photos (folders under ``jobs.analyses_root()``)."""
+    from crnn_core.analysis import jobs
+
+    done = [s.directory for s in jobs.list_jobs() if s.state == "done"]
+    return [d for d in done if (d / "summary.json").is_file()]
+
+
+def analysis_label(path: Path | str) -> str:
+    """How the analysis picker names a folder: relative to the artifacts, or "your photos"."""
+    path, root = Path(path), artifacts_dir()
+    if path == root:
+        return "."
+    if path.is_relative_to(root):
+        return str(path.relative_to(root))
+    return f"your photos: {path.name}"
 
 
 @st.cache_resource(show_spinner="Loading the analysis…", max_entries=4)

@@ -137,12 +137,11 @@ def analysis_picker(sidebar: bool = True, banner: bool = True) -> AnalysisView |
         except services.AnalysisUnavailable as exc:
             st.info(str(exc), icon=":material/info:")
         return None
-    root = services.artifacts_dir()
     place = st.sidebar if sidebar else st
     choice = place.selectbox(
         "Analysis folder",
         found,
-        format_func=lambda p: str(Path(p).relative_to(root)) if Path(p) != root else ".",
+        format_func=services.analysis_label,
         key="analysis_dir",
     )
     try:

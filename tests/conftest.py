@@ -28,3 +28,9 @@ def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("artifacts")
     save_artifacts(directory, model, charset, config, {"training": [{"command": "test fixture"}]})
     return directory
+
+
+@pytest.fixture(autouse=True)
+def _user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """User analyses (``$CRNN_USER_DATA``) go to an empty temporary folder, never ~/.cache."""
+    monkeypatch.setenv("CRNN_USER_DATA", str(tmp_path_factory.mktemp("user-data")))

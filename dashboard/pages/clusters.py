@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import crops, insights, quality, ui
+from dashboard import cluster_look, crops, insights, photo_jobs, quality, ui
+from dashboard.analysis_view import AnalysisView
 from dashboard.components import contingency, maps
+from dashboard.text import literal
 
 COLOUR_BY = {
     "cluster": "KMeans cluster",
@@ -27,7 +29,28 @@ def show_crops(pictures: list[tuple[np.ndarray, str]]) -> None:
         st.caption("No word images stored for these frames.")
 
 
+def show_cluster_look(analysis: AnalysisView, members: pd.DataFrame, cluster: int) -> None:
+    """The mean and a grid of the image columns behind the cluster's frames, and the words its
+    top characters come from."""
+    st.markdown(f"**What cluster {cluster} looks like** · frame *t* = input columns 4t…4t+3")
+    look = cluster_look.cluster_columns(analysis, members)
+    left, right = st.columns([1, 5])
+    if look is None:
+        right.caption("No word images stored for these frames.")
+    else:
+        left.image(look.mean, caption="mean column strip", width=look.mean.shape[1])
+        right.image(look.grid)
+        right.caption(f"Column grid: {look.shown:,} of {look.total:,} frames, by word and frame")
+    st.dataframe(
+        cluster_look.chars_and_words(analysis, members),
+        hide_index=True,
+        key="cluster_words",
+        column_config={"share": st.column_config.ProgressColumn("share", format="percent")},
+    )
+
+
 st.title("Logit clusters")
+photo_jobs.upload_panel()
 analysis = ui.analysis_picker()
 if analysis is None:
     st.stop()
@@ -60,6 +83,15 @@ with st.sidebar:
         help="Blank frames dominate CTC output and hide the structure.",
         disabled=view != "all",
     )
+    correct_codes = insights.frame_correct(analysis)
+    wrong_only = st.checkbox(
+        "Only frames of wrongly read words",
+        value=False,
+        key="wrong_only",
+        help="Frames of the images whose greedy reading differs from the truth (acc36): "
+        "the confusion modes on your photos.",
+        disabled=correct_codes is None,
+    )
     chars = st.multiselect(
         "Characters", analysis.characters(), key="chars", help="Type to search a character."
     )
@@ -72,8 +104,11 @@ selected = frames_all.iloc[0:0]
 if not analysis.has_umap:
     st.warning("This analysis has no UMAP coordinates; only the tables are shown.")
 else:
-    shown = insights.filter_frames(frames_all, hide_blank, chars, clusters, mapped_only=True)
-    correct = insights.frame_correct(analysis) if color_by == "correct" else None
+    wrong = correct_codes == 0 if wrong_only and correct_codes is not None else None
+    shown = insights.filter_frames(
+        frames_all, hide_blank, chars, clusters, mapped_only=True, rows=wrong
+    )
+    correct = correct_codes if color_by == "correct" else None
     if correct is not None:
         correct = correct[shown.index.to_numpy()]
     mapped = int(frames_all["x"].notna().sum())
@@ -139,6 +174,7 @@ if cluster_ids:
         members = frames_all[frames_all["cluster"] == cluster]
         sample = members.sample(min(12, len(members)), random_state=0)
         show_crops(crops.frame_crops(analysis, sample, limit=12))
+    show_cluster_look(analysis, members, cluster)
 
 st.subheader(f"Cluster × character · {VIEW_NAMES[view].lower()}")
 t1, t2 = st.columns(2)
@@ -166,6 +202,20 @@ else:
     if examples is not None and not examples.empty and "rank" in pairs:
         labels = {int(r): f"{a} / {b}" for r, a, b in pairs[["rank", "char_a", "char_b"]].values}
         rank = st.selectbox("Examples of", list(labels), format_func=labels.__getitem__, key="pair")
-        chosen = examples[(examples["rank"] == rank) & (examples["t"] >= 0)]
-        found = frames_all.merge(chosen[["image_id", "t", "kind"]], on=["image_id", "t"])
-        show_crops(crops.frame_crops(analysis, found, limit=12))
+        row = pairs[pairs["rank"] == rank].iloc[0]
+        char_a, char_b = str(row["char_a"]), str(row["char_b"])
+        pair = cluster_look.hesitations(analysis.frames, char_a, char_b)
+        if pair is not None and (len(pair[0]) or len(pair[1])):
+            st.caption(
+                f"Frames where the model hesitated between {literal(char_a)} and "
+                f"{literal(char_b)} (closest calls first)"
+            )
+            sides = zip(st.columns(2), pair, (char_a, char_b), (char_b, char_a), strict=True)
+            for column, found, x, y in sides:
+                column.markdown(f"read {literal(x)}, {literal(y)} second · {len(found)} frames")
+                with column:
+                    show_crops(crops.frame_crops(analysis, found, limit=12))
+        else:
+            chosen = examples[(examples["rank"] == rank) & (examples["t"] >= 0)]
+            found = frames_all.merge(chosen[["image_id", "t", "kind"]], on=["image_id", "t"])
+            show_crops(crops.frame_crops(analysis, found, limit=12))

@@ -104,6 +104,19 @@ def test_beam_toggle_changes_the_decoder(app: AppTest, artifacts: Path) -> None:
     assert list(candidates["text"]) == [c[0] for c in expected.candidates]
 
 
+def test_language_model_decoder_is_offered_and_labelled(app: AppTest, artifacts: Path) -> None:
+    from crnn_core.artifacts import load_recognizer
+
+    data = word_png()
+    expected = load_recognizer(artifacts).predict([data], decoder="beam_lm", beam_width=10)[0]
+    app.file_uploader[0].set_value(("word.png", data, "image/png")).run()
+    app.radio(key="decoder").set_value("beam_lm").run()
+    _no_trouble(app)
+    assert "decoder: **beam_lm** (beam width 10)" in _texts(app)
+    assert list(app.dataframe[0].value["text"]) == [c[0] for c in expected.candidates]
+    assert "fused score" in _texts(app) or "not a probability" in _texts(app)
+
+
 def test_forced_lexicon_overrides_the_decoder(app: AppTest) -> None:
     app.file_uploader[0].set_value(("word.png", word_png(), "image/png")).run()
     app.radio(key="lexicon_mode").set_value("force").run()

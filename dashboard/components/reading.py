@@ -53,7 +53,7 @@ def show_reading(result: Recognition, beam_width: int, lexicon_size: int, forced
     pred = result.prediction
     st.caption(
         f"{literal(result.name)} · decoder: **{pred.decoder}**"
-        + (f" (beam width {beam_width})" if pred.decoder == "beam" else "")
+        + (f" (beam width {beam_width})" if pred.decoder.startswith("beam") else "")
         + (f" · lexicon of {lexicon_size} words" if lexicon_size else "")
     )
     verdict = result.verdict

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from crnn_core.decode import DECODERS
 from dashboard import crops, insights, photo, services, ui
 from dashboard.components import alignment, inputs, maps, reading
 from dashboard.recognition import (
@@ -38,15 +39,22 @@ with left:
     picked = st.pills(
         "…or try a built-in sample", list(samples), key="sample", wrap=True, format_func=md_escape
     )
+DECODER_LABELS = {
+    "greedy": "Greedy (best path)",
+    "beam": "Beam search",
+    "beam_lm": "Beam + language model",
+}
 with right:
     decoder = st.radio(
         "Decoder",
-        ["greedy", "beam"],
+        list(DECODERS),
         horizontal=True,
         key="decoder",
-        format_func={"greedy": "Greedy (best path)", "beam": "Beam search"}.__getitem__,
+        format_func=DECODER_LABELS.__getitem__,
+        help="Beam + language model re-weights the beam with an English character 4-gram "
+        "model: it mends dropped or doubled letters but never forces a dictionary word.",
     )
-    beam = decoder == "beam"
+    beam = decoder != "greedy"
     beam_width = st.slider("Beam width", 1, 50, 10, key="beam_width", disabled=not beam)
     top_k = st.slider("Top-k candidates", 1, 10, 5, key="top_k", disabled=not beam)
     lexicon_text = st.text_area(
@@ -143,7 +151,18 @@ pred = result.prediction
 lexicon_forced = lexicon_mode == "force"
 reading.show_reading(result, beam_width, len(lexicon), lexicon_forced)
 
-if pred.candidates:
+if pred.candidates and pred.decoder == "beam_lm":
+    cands = pd.DataFrame(pred.candidates, columns=["text", "score"])
+    st.markdown(
+        "**Beam candidates** (top-k by fused score: log P(text | image) + "
+        "λ·log P_LM(text) + bonus·length; not a probability)"
+    )
+    st.dataframe(
+        cands,
+        hide_index=True,
+        column_config={"score": st.column_config.NumberColumn("fused score", format="%.3f")},
+    )
+elif pred.candidates:
     cands = pd.DataFrame(pred.candidates, columns=["text", "log_prob"])
     cands["probability"] = [math.exp(v) for v in cands["log_prob"]]
     st.markdown("**Beam candidates** (top-k, probability of each text)")

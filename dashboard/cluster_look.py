@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crnn_core.analysis.columns import frame_strips, strip_grid, strip_mean
+from crnn_core.analysis.columns import dark_on_light, frame_strips, strip_grid, strip_mean
 from dashboard.analysis_view import AnalysisView
 
 __all__ = ["ClusterColumns", "chars_and_words", "cluster_columns", "hesitations"]
@@ -37,23 +37,36 @@ def _word_of(images: pd.DataFrame) -> pd.Series:
 
 
 def cluster_columns(
-    analysis: AnalysisView, members: pd.DataFrame, limit: int = 240, seed: int = 0
+    analysis: AnalysisView,
+    members: pd.DataFrame,
+    limit: int = 240,
+    seed: int = 0,
+    context: int = 0,
+    polarity: bool = False,
 ) -> ClusterColumns | None:
-    """Mean and grid of the columns of (a seeded sample of ``limit``) ``members`` frames;
+    """Mean and grid of the columns of (a seeded sample of ``limit``) ``members`` frames, with
+    ``context`` columns either side; ``polarity``: words brought to dark-on-light first.
     ``None`` when the analysis stores no images for them."""
     if members.empty:
         return None
     sample = members if len(members) <= limit else members.sample(limit, random_state=seed)
     sample = sample.sort_values(["image_id", "t"])
     found = {int(i): analysis.pixels(int(i)) for i in pd.unique(sample["image_id"])}
-    pixels = {i: image for i, image in found.items() if image is not None}
+    pixels = {
+        i: dark_on_light(image) if polarity else image
+        for i, image in found.items()
+        if image is not None
+    }
     sample = sample[sample["image_id"].isin(list(pixels))]
     if sample.empty:
         return None
-    strips, mask = frame_strips(pixels.__getitem__, sample["image_id"], sample["t"], fill=255)
+    strips, mask = frame_strips(
+        pixels.__getitem__, sample["image_id"], sample["t"], context=context, fill=255
+    )
     mean = np.nan_to_num(strip_mean(strips, mask), nan=255.0)
     big = np.repeat(np.repeat(mean.round().astype(np.uint8), MEAN_SCALE, 0), MEAN_SCALE, 1)
-    return ClusterColumns(big, strip_grid(strips, per_row=40, scale=2), len(sample), len(members))
+    grid = strip_grid(strips, per_row=max(8, 320 // strips.shape[2]), scale=2)
+    return ClusterColumns(big, grid, len(sample), len(members))
 
 
 def chars_and_words(

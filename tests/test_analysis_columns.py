@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from crnn_core.analysis.columns import frame_columns, frame_strips, strip_grid, strip_mean
+from crnn_core.analysis.columns import (
+    dark_on_light,
+    frame_columns,
+    frame_strips,
+    strip_grid,
+    strip_mean,
+)
 
 
 def numbered_image(width: int) -> np.ndarray:
@@ -55,3 +61,11 @@ def test_grid_tiles_strips_in_rows() -> None:
     assert grid[32, 0] == 255 and grid[33, 10] == 255  # gap row; empty last cell
     assert strip_grid(strips, scale=2).shape == (64, 2 * (5 * 5 - 1))
     assert strip_grid(np.zeros((0, 32, 4), np.uint8)).size > 0
+
+
+def test_light_on_dark_words_are_inverted_for_the_mean() -> None:
+    light_text = np.full((32, 8), 20, np.uint8)
+    light_text[10:20, 2:4] = 240
+    assert dark_on_light(light_text)[0, 0] == 235 and dark_on_light(light_text)[12, 2] == 15
+    dark_text = 255 - light_text
+    assert np.array_equal(dark_on_light(dark_text), dark_text)

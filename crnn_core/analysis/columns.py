@@ -5,6 +5,7 @@ Frame ``t`` of an image covers columns ``[4t, 4t + 4)`` of its stored model inpu
 covers fewer real columns. ``frame_strips`` cuts those strips, padding the missing columns with
 ``fill`` and returning a mask of the real ones, so ``strip_mean`` averages only pixels the model
 saw and ``strip_grid`` tiles the strips into one picture (a few hundred frames at a glance).
+``dark_on_light`` brings words of either polarity to dark-on-light before averaging.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from crnn_core.preprocess import DOWNSAMPLE
 
-__all__ = ["frame_columns", "frame_strips", "strip_grid", "strip_mean"]
+__all__ = ["dark_on_light", "frame_columns", "frame_strips", "strip_grid", "strip_mean"]
 
 HEIGHT = 32
 
@@ -24,6 +25,14 @@ def frame_columns(t: int, width: int) -> tuple[int, int]:
     """``(start, end)`` columns of frame ``t`` in an image ``width`` columns wide (end clipped)."""
     start = DOWNSAMPLE * int(t)
     return start, min(start + DOWNSAMPLE, int(width))
+
+
+def dark_on_light(image: np.ndarray) -> np.ndarray:
+    """The image with dark text on a light ground: inverted when its median grey is below 128
+    (light text on a dark ground). Photos come in both polarities, and a cluster's mean column
+    is a flat grey unless they are brought to one."""
+    image = np.asarray(image, dtype=np.uint8)
+    return 255 - image if np.median(image) < 128 else image
 
 
 def frame_strips(

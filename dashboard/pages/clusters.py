@@ -33,7 +33,19 @@ def show_cluster_look(analysis: AnalysisView, members: pd.DataFrame, cluster: in
     """The mean and a grid of the image columns behind the cluster's frames, and the words its
     top characters come from."""
     st.markdown(f"**What cluster {cluster} looks like** · frame *t* = input columns 4t…4t+3")
-    look = cluster_look.cluster_columns(analysis, members)
+    a, b = st.columns(2)
+    context = a.toggle(
+        "With 6 columns either side", key="look_context",
+        help="The frame's own 4 columns are what the cluster is about; the model's receptive "
+        "field is wider, so context helps to see the character.",
+    )  # fmt: skip
+    polarity = b.toggle(
+        "Dark text on light", value=True, key="look_polarity",
+        help="Invert light-on-dark words first, so the mean is not a flat grey.",
+    )  # fmt: skip
+    look = cluster_look.cluster_columns(
+        analysis, members, context=6 if context else 0, polarity=polarity
+    )
     left, right = st.columns([1, 5])
     if look is None:
         right.caption("No word images stored for these frames.")

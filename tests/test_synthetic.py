@@ -224,3 +224,23 @@ def test_texture_photos_load_without_download() -> None:
     pytest.importorskip("sklearn", reason="scikit-learn ships the sample photos")
     photos = texture_images()
     assert len(photos) == 2 and all(p.mode == "L" and p.width > 300 for p in photos)
+
+
+def test_hollow_outlined_text_shows_the_background_through_its_fill() -> None:
+    from crnn_core.data.backgrounds import Appearance, compose
+
+    alpha = np.zeros((32, 64), np.float32)
+    alpha[10:22, 20:44] = 1.0  # the glyph fill
+    outline = np.zeros_like(alpha)
+    outline[7:25, 17:47] = 1.0  # fill + a 3 px border
+    flat = {"textured": False, "p_shadow": 0.0, "p_extrude": 0.0, "p_fg_gradient": 0.0}
+    for seed in range(5):
+        hollow = compose(
+            np.random.default_rng(seed), alpha, outline, 12, Appearance(p_hollow=1.0, **flat)
+        )
+        filled = compose(
+            np.random.default_rng(seed), alpha, outline, 12, Appearance(p_hollow=0.0, **flat)
+        )
+        assert hollow[16, 32] == pytest.approx(hollow[0, 0], abs=1e-6)  # fill = background
+        assert abs(hollow[8, 32] - hollow[0, 0]) > 0.05  # the outline is drawn
+        assert abs(filled[16, 32] - filled[0, 0]) > 0.05  # solid text differs from background

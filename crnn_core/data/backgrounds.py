@@ -40,6 +40,7 @@ class Appearance:
     textured: bool = True
     p_shadow: float = 0.08
     p_extrude: float = 0.05  # 3-D letters: the shadow repeated at growing offsets
+    p_hollow: float = 0.4  # of outlined text: outline only, the fill shows the background
     p_fg_texture: float = 0.1
     p_fg_gradient: float = 0.15
 
@@ -157,10 +158,16 @@ def compose(
         for step in range(depth, 0, -1):
             layer = np.roll(alpha, (int(step * direction[0]), int(step * direction[1])), (0, 1))
             img = img + (shade - img) * layer
+    hollow = None
     if outline is not None:  # keep the outline far from the fill so letters stay legible
         o_level = fg_level - 0.5 if fg_level > 0.5 else fg_level + 0.5
         o_level = float(np.clip(o_level + rng.uniform(-0.2, 0.2), 0, 1))
+        if rng.random() < look.p_hollow:  # outlined signage letters: the fill is see-through
+            hollow = img
+            o_level = fg_level
         img = img + (o_level - img) * outline
+    if hollow is not None:
+        return np.clip(img + (hollow - img) * alpha, 0.0, 1.0).astype(np.float32)
     fg: float | np.ndarray = fg_level
     if rng.random() < look.p_fg_texture and look.textured:  # dirty / printed-on-photo text
         fg = make_background(rng, h, w, fg_level, spread=contrast * 0.3)

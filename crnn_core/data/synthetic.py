@@ -87,8 +87,8 @@ class SynthConfig:
     def plain(cls) -> SynthConfig:
         """Dark text on a flat light background, no effects: the speed baseline."""
         look = Appearance(
-            p_invert=0, p_low_contrast=0, textured=False, p_shadow=0, p_extrude=0, p_fg_texture=0,
-            p_fg_gradient=0,
+            p_invert=0, p_low_contrast=0, textured=False, p_shadow=0, p_extrude=0, p_hollow=0,
+            p_fg_texture=0, p_fg_gradient=0,
         )  # fmt: skip
         geo = Geometry(p_rotate=0, p_shear=0, p_perspective=0, p_curve=0, p_elastic=0)
         deg = Degradations(

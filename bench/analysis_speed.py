@@ -1,6 +1,7 @@
 """Seconds per stage of ``python -m crnn_core analyze`` on synthetic words: cold vs warm.
 
 Usage: python bench/analysis_speed.py [--count 3000] [--artifacts artifacts] [--umap-sample 20000]
+       [--runs 1|2]
 
 One process runs the whole analysis twice on the same images: the first run is *cold* (UMAP's
 numba compilation, TensorFlow tracing, beam-search kernels loading), the second *warm* (what a
@@ -11,6 +12,10 @@ far less than wall time, and its share of the warm run (the baseline measured in
 Then it times placing 100 new frames on the map, against the same frames' model inference, and
 against 100 000 references (the most the dashboard shows). Without a model in ``--artifacts``
 a tiny random CRNN is built (timings of the model stages are then not representative).
+
+Memory: the peak VmRSS and RssAnon of each stage of the cold run (``_memory.MemorySampler``,
+fed by the pipeline's stage hook); VmRSS counts TensorFlow's shared-library pages (~0.5 GiB),
+RssAnon is what the run itself allocates. ``--runs 1`` skips the warm run (and its timing).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import ROOT, machine_line, print_table  # first: puts the repo on sys.path
+from _memory import MemorySampler
 
 from crnn_core.analysis import load_analysis, place_new_frames
 from crnn_core.analysis.inputs import read_inputs
@@ -90,27 +96,44 @@ def placement_figures(out: Path, recognizer: Recognizer) -> None:
     )
 
 
+def print_memory(memory: MemorySampler) -> None:
+    """Peak VmRSS / RssAnon per stage of the cold run, and over the whole run."""
+    rows = [[stage, f"{rss:.0f}", f"{anon:.0f}"] for stage, (rss, anon) in memory.peaks.items()]
+    rss, anon = memory.overall()
+    rows.append(["PEAK", f"{rss:.0f}", f"{anon:.0f}"])
+    print_table(["stage (cold run)", "peak VmRSS MiB", "peak RssAnon MiB"], rows)
+    print(f"goal: peak <= 1024 MiB: VmRSS {'met' if rss <= 1024 else 'MISSED'}, "
+          f"RssAnon {'met' if anon <= 1024 else 'MISSED'}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--artifacts", type=Path, default=ROOT / "artifacts")
     parser.add_argument("--umap-sample", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, choices=(1, 2), default=2, help="1: cold run only")
     args = parser.parse_args()
     print(machine_line())
-    with tempfile.TemporaryDirectory() as scratch_name:
+    with tempfile.TemporaryDirectory() as scratch_name, MemorySampler() as memory:
         scratch = Path(scratch_name)
         start = time.perf_counter()
+        memory.stage("load_model")
         recognizer, model_name = recognizer_for(args.artifacts, scratch)
         load_seconds = time.perf_counter() - start
         start = time.perf_counter()
+        memory.stage("read_data")
         words, _ = read_inputs([f"synthetic:{args.count}"], recognizer.charset,
                                recognizer.max_width, args.seed, None, progress=False)  # fmt: skip
         read_seconds = time.perf_counter() - start
         config = AnalysisConfig(seed=args.seed, umap_sample=args.umap_sample, progress=False)
-        runs = {}
-        for name in ("cold", "warm"):
-            runs[name] = run_analysis(recognizer, words, scratch / name, config)
+        runs = {"cold": run_analysis(recognizer, words, scratch / "cold", config,
+                                     on_stage=memory.stage)}  # fmt: skip
+        memory.stage("after the cold run")
+        print_memory(memory)
+        if args.runs == 1:
+            return
+        runs["warm"] = run_analysis(recognizer, words, scratch / "warm", config)
         cold, warm = runs["cold"], runs["warm"]
         counts = warm["counts"]
         print(f"model: {model_name}; {counts['images']} images, {counts['frames']} frames, "

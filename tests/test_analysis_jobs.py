@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -101,7 +100,10 @@ def test_a_dead_worker_reads_as_failed(tmp_path: Path) -> None:
     (folder / jobs.PID_FILE).write_text(str(finished.pid))
     status = jobs.read_status(folder)
     assert status is not None and status.state == "failed" and "unexpectedly" in status.message
-    shutil.rmtree(json.loads((folder / jobs.JOB_FILE).read_text())["scratch"])
+    scratch = Path(json.loads((folder / jobs.JOB_FILE).read_text())["scratch"])
+    assert scratch.is_dir()
+    jobs.discard_job(folder, tmp_path)  # removes the killed worker's temporary data too
+    assert not scratch.exists() and not folder.exists()
 
 
 def test_names_are_made_safe() -> None:

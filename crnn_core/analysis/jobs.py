@@ -46,6 +46,7 @@ __all__ = [
 USER_DATA_ENV = "CRNN_USER_DATA"
 JOB_FILE = "job.json"
 PID_FILE = "worker.pid"
+SCRATCH_PREFIX = "crnn-upload-"
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("model", ("load_model",)),
     ("read photos", ("read_data",)),
@@ -125,7 +126,7 @@ def prepare_job(
     folder = root / safe_name(name)
     if folder.exists():
         raise AnalysisError(f"An analysis named {folder.name!r} exists already; pick another name.")
-    scratch = Path(tempfile.mkdtemp(prefix="crnn-upload-"))
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
     try:
         data = extract_zip(upload, scratch / "data", limits)
         folder.mkdir(parents=True)
@@ -236,6 +237,9 @@ def discard_job(folder: Path, root: Path | None = None) -> None:
     status = read_status(folder)
     if folder.parent != root or status is None or not status.finished:
         raise AnalysisError(f"{folder.name!r} is not a finished job of this dashboard.")
+    scratch = json.loads((folder / JOB_FILE).read_text("utf-8")).get("scratch")
+    if scratch and Path(scratch).name.startswith(SCRATCH_PREFIX):  # a killed worker's leftovers
+        shutil.rmtree(scratch, ignore_errors=True)
     shutil.rmtree(folder)
 
 

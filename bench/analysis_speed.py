@@ -130,6 +130,8 @@ def main() -> None:
         runs = {"cold": run_analysis(recognizer, words, scratch / "cold", config,
                                      on_stage=memory.stage)}  # fmt: skip
         memory.stage("after the cold run")
+        counts = runs["cold"]["counts"]
+        print(f"model: {model_name}; {counts['images']} images, {counts['frames']} frames")
         print_memory(memory)
         if args.runs == 1:
             return

@@ -161,3 +161,19 @@ def test_wrongly_read_words_filter(fake: FakeAnalysis) -> None:
     at.selectbox(key="colour").set_value("correct").run()
     assert not at.exception
     assert np.isclose(wrong.sum() / shown.sum(), 1 / 3, atol=0.1)
+
+
+def test_confusable_pair_frames_side_by_side(fake: FakeAnalysis) -> None:
+    frames = fake.frames
+    names = {"a": "b", "b": "a", "c": "d", "d": "c", "∅": "a"}
+    frames["top2_char"] = frames["greedy_char"].map(names).astype("string")
+    frames["margin"] = frames["max_prob"] * 0.5  # the second choice is half as likely
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/clusters.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="pair").value == 0  # a / b
+    second = frames["max_prob"] - frames["margin"]
+    for x, y in (("a", "b"), ("b", "a")):
+        n = int(((frames["greedy_char"] == x) & (frames["top2_char"] == y) & (second >= 0.1)).sum())
+        assert f"read `{x}`, `{y}` second · {min(n, 12)} frames" in _texts(at)
+    assert "hesitated between `a` and `b`" in _texts(at)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import cluster_look, crops, insights, photo_jobs, quality, ui
+from dashboard import cluster_look, crops, insights, photo_jobs, quality, scoring, ui
 from dashboard.analysis_view import AnalysisView
 from dashboard.components import contingency, maps
 from dashboard.text import literal
@@ -149,7 +149,10 @@ if len(selected):
         )
         words = analysis.words_of(selected["image_id"].to_numpy())
         keep = [c for c in ("image_id", "source", "truth", "greedy", "beam") if c in words]
-        st.dataframe(words[keep].head(200), hide_index=True, height=240)
+        table = words[keep].head(200)
+        if analysis.has_truth and "greedy" in words:
+            table = table.assign(right=scoring.word_correct(words.head(200), "greedy").to_numpy())
+        st.dataframe(table, hide_index=True, height=240, key="selection_words")
     with right:
         show_crops(crops.frame_crops(analysis, selected))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,19 @@ from typing import Any
 import keras
 
 from crnn_core.charset import Charset, CharsetError
+from crnn_core.geometry import DOWNSAMPLE
 from crnn_core.model import ColumnMask, FrameMask, ModelConfig, build_crnn, count_params
 from crnn_core.recognizer import Recognizer
 
 __all__ = [
+    "ARTIFACTS_ENV",
+    "CHARSET_FILE",
     "DEFAULT_ARTIFACTS",
+    "MANIFEST_FILE",
+    "MODEL_CONFIG_FILE",
+    "MODEL_FILE",
     "ArtifactError",
-    "export_run",
+    "artifacts_dir",
     "load_manifest",
     "load_model",
     "load_recognizer",
@@ -40,8 +47,11 @@ __all__ = [
 ]
 
 DEFAULT_ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+ARTIFACTS_ENV = "CRNN_ARTIFACTS"  # overrides DEFAULT_ARTIFACTS for the CLI and the dashboard
 MODEL_FILE = "model.keras"
 MANIFEST_FILE = "manifest.json"
+CHARSET_FILE = "charset.json"
+MODEL_CONFIG_FILE = "model_config.json"
 REGENERATE_HINT = (
     "Restore the shipped files with `git checkout -- artifacts/`, "
     "or rebuild them: `python train.py --run-dir runs/NAME ...` then "
@@ -51,6 +61,11 @@ REGENERATE_HINT = (
 
 class ArtifactError(RuntimeError):
     """An artifacts directory is missing, incomplete or corrupt; the message says how to fix it."""
+
+
+def artifacts_dir() -> Path:
+    """``$CRNN_ARTIFACTS`` if set, else the repository's ``artifacts/``."""
+    return Path(os.environ.get(ARTIFACTS_ENV) or DEFAULT_ARTIFACTS)
 
 
 def sha256_file(path: str | Path) -> str:
@@ -114,9 +129,10 @@ def load_recognizer(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = Tr
     directory = Path(directory)
     model = load_model(directory, verify=verify)
     try:
-        charset = Charset.load(directory / "charset.json")
-        config = ModelConfig.from_dict(json.loads((directory / "model_config.json").read_text()))
-    except (OSError, CharsetError, json.JSONDecodeError, TypeError) as exc:
+        charset = Charset.load(directory / CHARSET_FILE)
+        config_path = directory / MODEL_CONFIG_FILE
+        config = ModelConfig.from_dict(json.loads(config_path.read_text()), str(config_path))
+    except (OSError, CharsetError, ValueError, TypeError) as exc:
         raise ArtifactError(
             f"Bad charset/model config in {directory}: {exc}. {REGENERATE_HINT}"
         ) from exc
@@ -152,9 +168,9 @@ def save_artifacts(
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     model.save(directory / MODEL_FILE)
-    charset.save(directory / "charset.json")
-    (directory / "model_config.json").write_text(config.to_json(), "utf-8")
-    files = [MODEL_FILE, "charset.json", "model_config.json"]
+    charset.save(directory / CHARSET_FILE)
+    (directory / MODEL_CONFIG_FILE).write_text(config.to_json(), "utf-8")
+    files = [MODEL_FILE, CHARSET_FILE, MODEL_CONFIG_FILE]
     if serving:
         model.export(str(directory / "serving"), format="tf_saved_model", verbose=False)
     manifest = {
@@ -166,7 +182,7 @@ def save_artifacts(
             "max_width": config.max_width,
             "channels": 1,
             "pixel_range": [0, 255],
-            "frame_stride_px": 4,
+            "frame_stride_px": DOWNSAMPLE,
         },
         "model": json.loads(config.to_json()) | {"parameters": count_params(model)},
         "software": {"keras": keras.__version__, "python": platform.python_version()},
@@ -182,62 +198,3 @@ def record_metrics(directory: str | Path, key: str, report: dict[str, Any]) -> N
     manifest = load_manifest(directory)
     manifest.setdefault("metrics", {})[key] = report
     (Path(directory) / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), "utf-8")
-
-
-def export_run(
-    run_dir: str | Path,
-    out_dir: str | Path,
-    which: str = "best",
-    serving: bool = False,
-    extra_info: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Export a training run's ``best`` or ``final`` weights as an artifacts directory."""
-    from crnn_core.training.config import TrainConfig
-
-    run_dir = Path(run_dir)
-    charset = Charset.load(run_dir / "charset.json")
-    config = ModelConfig.from_dict(json.loads((run_dir / "model_config.json").read_text()))
-    weights = run_dir / f"{which}.weights.h5"
-    if not weights.is_file():
-        raise ArtifactError(f"{weights} does not exist; has the run validated/finished yet?")
-    model = build_crnn(config)
-    model.load_weights(weights)
-    train_config = TrainConfig.load(run_dir / "train_config.json")
-    history: list[dict[str, Any]] = []
-    if train_config.init_from:
-        try:
-            history = list(load_manifest(train_config.init_from).get("training", []))
-        except ArtifactError:
-            history = []
-    metrics_path = run_dir / "metrics.jsonl"
-    curve = (
-        [json.loads(line) for line in metrics_path.read_text().splitlines()]
-        if metrics_path.exists()
-        else []
-    )
-    best = run_dir / "best.json"
-    sources = run_dir / "data_sources.json"
-    backup = run_dir / "backup" / "training_metadata.json"
-    cpu_seconds = [r["cpu_seconds"] for r in curve if "cpu_seconds" in r]
-    stage_cpu = round(max(cpu_seconds) / 3600, 3) if cpu_seconds else None
-    before = history[-1].get("cumulative_cpu_hours") if history else 0.0
-    cumulative = None if stage_cpu is None or before is None else round(before + stage_cpu, 3)
-    history.append(
-        {
-            "cpu_hours": stage_cpu,
-            "cumulative_cpu_hours": cumulative,
-            "command": train_config.command,
-            "config": json.loads(train_config.to_json()),
-            "weights": which,
-            "best": json.loads(best.read_text()) if best.exists() else None,
-            "completed_steps": (
-                json.loads(backup.read_text())["epoch"] * train_config.checkpoint_every
-                if backup.exists()
-                else None
-            ),
-            "data_sources": json.loads(sources.read_text()) if sources.exists() else None,
-            "validation_curve": curve,
-        }
-    )
-    info = {"training": history, **(extra_info or {})}
-    return save_artifacts(out_dir, model, charset, config, info, serving=serving)

@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from crnn_core.preprocess import DOWNSAMPLE
+from crnn_core.geometry import frames_for_width
 
 __all__ = ["CTCTrainingModel", "case_fold_log_probs", "ctc_batch_loss"]
 
@@ -19,7 +19,7 @@ def ctc_batch_loss(labels: Any, label_lengths: Any, logits: Any, widths: Any) ->
     ``logits``: (batch, frames, classes) unnormalised; ``widths``: true image widths in pixels.
     """
     frames = ops.shape(logits)[1]
-    logit_lengths = ops.minimum((ops.cast(widths, "int32") + DOWNSAMPLE - 1) // DOWNSAMPLE, frames)
+    logit_lengths = ops.minimum(frames_for_width(ops.cast(widths, "int32")), frames)
     return ops.ctc_loss(
         ops.cast(labels, "int32"),
         ops.cast(logits, "float32"),

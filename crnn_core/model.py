@@ -14,7 +14,8 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-from crnn_core.preprocess import DOWNSAMPLE, HEIGHT
+from crnn_core.geometry import HEIGHT, frames_for_width
+from crnn_core.strict import known_fields
 
 __all__ = ["ColumnMask", "FrameMask", "ModelConfig", "build_crnn", "count_params"]
 
@@ -40,11 +41,11 @@ class ModelConfig:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        values = dict(data)
+    def from_dict(cls, data: dict[str, Any], where: str = "") -> ModelConfig:
+        """Strict: an unknown key raises ``ConfigError`` naming it (``where``: the file)."""
+        values = known_fields(cls, data, where)
         values["conv_channels"] = tuple(values.get("conv_channels", cls.conv_channels))
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in values.items() if k in known})
+        return cls(**values)
 
 
 # Pooling after each conv layer: height halves 32 → 16 → 8 → 4 → 2, width only twice (÷4 total).
@@ -57,7 +58,7 @@ class FrameMask(layers.Layer):
 
     def call(self, width: Any, features: Any) -> Any:
         frames = ops.shape(features)[1]
-        lengths = (ops.cast(width, "int32") + DOWNSAMPLE - 1) // DOWNSAMPLE
+        lengths = frames_for_width(ops.cast(width, "int32"))
         positions = ops.arange(frames, dtype="int32")
         return ops.expand_dims(positions, 0) < ops.expand_dims(lengths, 1)
 

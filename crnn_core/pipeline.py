@@ -8,14 +8,13 @@ Indices are consecutive from ``start_index``, so a resumed run continues the str
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from crnn_core.charset import Charset
-from crnn_core.preprocess import DOWNSAMPLE, HEIGHT
+from crnn_core.geometry import DOWNSAMPLE, HEIGHT, frames_for_width, frames_needed
 
 __all__ = ["SampleFn", "ctc_frames_needed", "make_training_dataset", "width_buckets"]
 
@@ -24,9 +23,7 @@ __all__ = ["SampleFn", "ctc_frames_needed", "make_training_dataset", "width_buck
 SampleFn = Callable[[int], tuple[np.ndarray, str] | tuple[np.ndarray, str, bool]]
 
 
-def ctc_frames_needed(text: str) -> int:
-    """Fewest frames CTC needs for ``text``: one per character plus a blank between repeats."""
-    return len(text) + sum(a == b for a, b in pairwise(text))
+ctc_frames_needed = frames_needed  # the name this module exported before ``geometry``
 
 
 def width_buckets(max_width: int, step: int = 16) -> list[int]:
@@ -64,7 +61,7 @@ def make_training_dataset(
             if (
                 charset.can_encode(text)
                 and len(text) <= max_label_length
-                and ctc_frames_needed(text) <= -(-width // DOWNSAMPLE)
+                and frames_needed(text) <= frames_for_width(width)
                 and width <= max_width
             ):
                 labels = np.asarray(charset.encode(text), dtype=np.int32)

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from crnn_core.geometry import DOWNSAMPLE, HEIGHT, frames_for_width
+
 __all__ = [
     "DOWNSAMPLE",
     "HEIGHT",
@@ -27,8 +29,6 @@ __all__ = [
     "to_gray_height",
 ]
 
-HEIGHT = 32
-DOWNSAMPLE = 4  # the CNN halves the width twice: frame t covers columns [4t, 4t + 4)
 MAX_PIXELS = (
     40_000_000  # a word crop is never this big; larger is a decompression bomb or a mistake
 )
@@ -136,10 +136,8 @@ def to_gray_height(
 
 
 def logit_length(width: int | np.ndarray) -> int | np.ndarray:
-    """Number of valid output frames for an input of ``width`` columns (ceil(width / 4))."""
-    if isinstance(width, np.ndarray):
-        return (width + DOWNSAMPLE - 1) // DOWNSAMPLE
-    return math.ceil(width / DOWNSAMPLE)
+    """Number of valid output frames for an input of ``width`` columns (``geometry``)."""
+    return frames_for_width(width)
 
 
 def pad_batch(

@@ -19,7 +19,8 @@ from PIL import Image
 
 from crnn_core.charset import Charset
 from crnn_core.decode import Lexicon
-from crnn_core.preprocess import HEIGHT, load_image, logit_length, pad_batch, to_gray_height
+from crnn_core.geometry import HEIGHT, frames_for_width
+from crnn_core.preprocess import load_image, pad_batch, to_gray_height
 
 __all__ = ["FrameLogits", "Prediction", "Recognizer", "run_logits"]
 
@@ -98,7 +99,7 @@ def run_logits(
         logits = infer({"image": batch.astype(np.float32), "width": widths.astype(np.int32)})
         logits = np.asarray(logits, dtype=np.float32)
         for row, index in enumerate(chunk):
-            outputs[index] = logits[row, : int(logit_length(int(widths[row])))]
+            outputs[index] = logits[row, : frames_for_width(int(widths[row]))]
     return outputs
 
 

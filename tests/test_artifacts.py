@@ -83,10 +83,11 @@ def test_serving_export(tiny_artifacts: Path, tmp_path: Path) -> None:
 
 
 def test_export_adds_the_stage_and_its_cumulative_cpu_hours(tmp_path: Path) -> None:
-    from crnn_core.artifacts import export_run, load_manifest, save_artifacts
+    from crnn_core.artifacts import load_manifest, save_artifacts
     from crnn_core.charset import Charset
     from crnn_core.model import ModelConfig, build_crnn
     from crnn_core.training.config import TrainConfig
+    from crnn_core.training.export import export_run
 
     charset = Charset.preset("36_lowercase")
     config = ModelConfig(

@@ -1,4 +1,6 @@
-"""``python -m crnn_core analyze``: run the logit analysis and write the folder the dashboard reads.
+"""``analyze``: run the logit analysis and write the folder the dashboard reads.
+
+The library entry of ``python -m crnn_core analyze`` (its arguments: ``crnn_core.cli.analyze``).
 
 Example::
 
@@ -11,17 +13,14 @@ gives words the model has not been trained on.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from crnn_core.analysis.io import AnalysisError
 from crnn_core.analysis.pipeline import AnalysisConfig
 from crnn_core.analysis.stages import StageHook, StageTimer
-from crnn_core.cli import positive_int
 
-__all__ = ["analyze", "register"]
+__all__ = ["DEFAULT_MAX_FRAMES", "analyze"]
 
 DEFAULT_MAX_FRAMES = 200_000
 
@@ -60,92 +59,3 @@ def analyze(
         "timings_seconds": timer.seconds,
     }
     return run_analysis(recognizer, words, out, config, context, on_stage)
-
-
-def _run(args: argparse.Namespace) -> int:
-    config = AnalysisConfig(
-        k=args.k,
-        seed=args.seed,
-        beam_width=args.beam_width,
-        batch_size=args.batch_size,
-        umap_sample=args.umap_sample,
-        threads=args.threads or None,
-        progress=not args.quiet,
-    )
-    try:
-        summary = analyze(args.data, args.out, args.artifacts, config, args.max_frames)
-    except AnalysisError as exc:
-        raise SystemExit(f"error: {exc}") from exc
-    counts = summary["counts"]
-    print(
-        f"{counts['images']} images, {counts['frames']} frames "
-        f"({counts['non_blank_frames']} non-blank)"
-    )
-    for view in summary["views"].values():
-        print(_view_line(view))
-    print(f"wrote {args.out} in {sum(summary['timings_seconds'].values()):.1f} s")
-    return 0
-
-
-def _view_line(view: dict[str, Any]) -> str:
-    """One view's figures with their baselines, for the terminal."""
-    if "purity" not in view:
-        return f"{view['title']}: {view.get('skipped', 'not computed')}"
-    pur, sil, match = view["purity"], view["silhouette"], view["matching"]
-    return (
-        f"{view['title']} (K={view['k']}): purity {pur['value']:.3f} (one cluster "
-        f"{pur['one_cluster']:.3f}, random {pur['random_assignment']:.3f}); silhouette "
-        f"{_number(sil['value'])} (random labels {_number(sil['random_labels'])}); "
-        f"{match['matched_clusters']} clusters named"
-    )
-
-
-def _number(value: float | None) -> str:
-    return "n/a" if value is None or value != value else f"{value:.3f}"
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``analyze`` sub-command (``func`` runs it)."""
-    from crnn_core.artifacts import DEFAULT_ARTIFACTS
-
-    parser = subparsers.add_parser(
-        "analyze",
-        help="cluster per-frame logits; write tables + UMAP map for the dashboard",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--data", nargs="+", required=True, help="labels.tsv folders, LMDBs, or synthetic:N"
-    )
-    parser.add_argument("--out", required=True, help="output folder (created)")
-    parser.add_argument("--artifacts", default=str(DEFAULT_ARTIFACTS), help="model directory")
-    parser.add_argument(
-        "--k",
-        type=positive_int,
-        default=None,
-        help="KMeans clusters (default: number of output classes)",
-    )
-    parser.add_argument(
-        "--max-frames",
-        type=positive_int,
-        default=DEFAULT_MAX_FRAMES,
-        help="frame budget, shared equally by the sources",
-    )
-    parser.add_argument("--seed", type=int, default=1, help="sampling, KMeans, UMAP, synthetic")
-    parser.add_argument("--beam-width", type=positive_int, default=10)
-    parser.add_argument("--batch-size", type=positive_int, default=64)
-    parser.add_argument(
-        "--umap-sample",
-        type=positive_int,
-        default=20000,
-        help="frames embedded with UMAP (the rest are not on the map)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="BLAS/OpenMP threads for KMeans, silhouette, kNN (0 = all cores; 1 is reproducible "
-        "and fastest when other jobs keep the CPU busy)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    parser.set_defaults(func=_run)

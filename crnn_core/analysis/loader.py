@@ -28,6 +28,7 @@ from crnn_core.analysis.io import (
 )
 from crnn_core.analysis.projection import FramePlacer
 from crnn_core.charset import Charset
+from crnn_core.geometry import frame_columns
 
 __all__ = ["Analysis", "assign_clusters", "load_analysis", "place_new_frames"]
 
@@ -79,7 +80,8 @@ class Analysis:
 
     def frame_image(self, image_id: int, t: int) -> np.ndarray:
         """Columns ``[4t, 4t + 4)`` (clipped to the width) of the image: uint8 ``(32, <=4)``."""
-        return self.image(image_id)[:, 4 * int(t) : 4 * int(t) + 4]
+        start, end = frame_columns(int(t))
+        return self.image(image_id)[:, start:end]
 
     @property
     def views(self) -> list[str]:

@@ -17,36 +17,17 @@ Pure Python / numpy on purpose: the training loop wires it into ``tf.data``.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from crnn_core.data.specs import parse_ratios  # the grammar lives in specs
+
 __all__ = ["MixtureSampler", "parse_ratios"]
 
 _ORDER_STREAM = 0
 _ITEM_STREAM = 1
-
-
-def parse_ratios(spec: str) -> dict[str, float]:
-    """``"synthetic=0.8,ic03=0.2"`` (or ``synthetic=4,ic03=1``) -> ``{name: ratio}`` (raw)."""
-    ratios: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        name, sep, value = part.partition("=")
-        name = name.strip()
-        try:
-            ratio = float(value) if sep else math.nan
-        except ValueError:
-            ratio = math.nan
-        if not name or not math.isfinite(ratio) or ratio < 0:
-            raise ValueError(f"Bad mixture entry {part!r}: write name=ratio, e.g. 'synthetic=0.8'.")
-        if name in ratios:
-            raise ValueError(f"Source {name!r} appears twice in mixture {spec!r}.")
-        ratios[name] = ratio
-    if not ratios:
-        raise ValueError(f"Empty mixture {spec!r}: write e.g. 'synthetic=0.8,ic03=0.2'.")
-    return ratios
 
 
 class MixtureSampler:

@@ -7,24 +7,16 @@ kind of data whose style is known exactly.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PIL import Image
 
 from crnn_core.charset import Charset
-from crnn_core.data.readers import LabeledSource, SkipReport
+from crnn_core.data.labeled import LabeledSource, SkipReport
+from crnn_core.data.specs import SYNTHETIC_SPEC, parse_synthetic_spec
 from crnn_core.data.synthetic import SyntheticWordGenerator
 
 __all__ = ["SYNTHETIC_SPEC", "SyntheticSource", "parse_synthetic_spec"]
-
-SYNTHETIC_SPEC = re.compile(r"^synthetic:(\d+)$")
-
-
-def parse_synthetic_spec(spec: str | Path) -> int | None:
-    """N for ``synthetic:N``, None for anything else."""
-    match = SYNTHETIC_SPEC.match(str(spec))
-    return int(match.group(1)) if match else None
 
 
 class SyntheticSource(LabeledSource):

@@ -141,6 +141,51 @@ def label_log_probs(
 
 
 @njit(cache=True)
+def viterbi_path(
+    logp_item: np.ndarray, length: int, label: np.ndarray, out_path: np.ndarray
+) -> float:
+    """The most probable frame path of ``label`` over the first ``length`` frames.
+
+    Writes the class of every frame (0 = blank) into ``out_path[:length]`` and returns the
+    path's log-probability, -inf (``out_path`` then undefined) when the label cannot fit.
+    Ties keep the earlier state (stay, then one step, then a skip over a blank), so the same
+    logits always give the same path.
+    """
+    n = label.shape[0]
+    if length == 0:
+        return 0.0 if n == 0 else NEG_INF
+    states = 2 * n + 1  # blank, c1, blank, c2, ..., cn, blank
+    ext = np.zeros(states, dtype=np.int64)
+    for j in range(n):
+        ext[2 * j + 1] = label[j]
+    score = np.full(states, NEG_INF)
+    back = np.zeros((length, states), dtype=np.int8)  # how many states back we came from
+    score[0] = logp_item[0, 0]
+    if states > 1:
+        score[1] = logp_item[0, ext[1]]
+    for t in range(1, length):
+        prev = score.copy()
+        for s in range(states):
+            best, step = prev[s], 0
+            if s >= 1 and prev[s - 1] > best:
+                best, step = prev[s - 1], 1
+            if s >= 2 and ext[s] != 0 and ext[s] != ext[s - 2] and prev[s - 2] > best:
+                best, step = prev[s - 2], 2
+            score[s] = best + logp_item[t, ext[s]]
+            back[t, s] = step
+    s = states - 1
+    if states > 1 and score[states - 2] > score[states - 1]:
+        s = states - 2
+    total = score[s]
+    if total == NEG_INF:
+        return NEG_INF
+    for t in range(length - 1, -1, -1):
+        out_path[t] = ext[s]
+        s -= back[t, s]
+    return total
+
+
+@njit(cache=True)
 def alignment_confidences(
     logp: np.ndarray, lengths: np.ndarray, labels: np.ndarray, label_lengths: np.ndarray
 ) -> np.ndarray:
@@ -151,34 +196,19 @@ def alignment_confidences(
     """
     batch = labels.shape[0]
     out = np.zeros((batch, labels.shape[1]))
+    path = np.zeros(logp.shape[1], dtype=np.int64)
     for i in range(batch):
         length, n = lengths[i], label_lengths[i]
-        states = 2 * n + 1  # blank, c1, blank, c2, ..., cn, blank
         if n == 0 or length == 0:
             continue
-        ext = np.zeros(states, dtype=np.int64)
-        for j in range(n):
-            ext[2 * j + 1] = labels[i, j]
-        score = np.full(states, NEG_INF)
-        back = np.zeros((length, states), dtype=np.int8)  # how many states back we came from
-        score[0] = logp[i, 0, 0]
-        score[1] = logp[i, 0, ext[1]]
-        for t in range(1, length):
-            prev = score.copy()
-            for s in range(states):
-                best, step = prev[s], 0
-                if s >= 1 and prev[s - 1] > best:
-                    best, step = prev[s - 1], 1
-                if s >= 2 and ext[s] != 0 and ext[s] != ext[s - 2] and prev[s - 2] > best:
-                    best, step = prev[s - 2], 2
-                score[s] = best + logp[i, t, ext[s]]
-                back[t, s] = step
-        s = states - 1 if score[states - 1] >= score[states - 2] else states - 2
-        if score[s] == NEG_INF:
+        if viterbi_path(logp[i], length, labels[i, :n], path) == NEG_INF:
             continue
-        for t in range(length - 1, -1, -1):
-            if s % 2 == 1:
-                j = (s - 1) // 2
-                out[i, j] = max(out[i, j], np.exp(logp[i, t, ext[s]]))
-            s -= back[t, s]
+        j = -1
+        for t in range(length):
+            c = path[t]
+            if c == 0:
+                continue
+            if t == 0 or path[t - 1] != c:
+                j += 1  # a new run: equal neighbours are one character (repeats need a blank)
+            out[i, j] = max(out[i, j], np.exp(logp[i, t, c]))
     return out

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from crnn_core import metrics
 from crnn_core.charset import Charset
 from crnn_core.recognizer import Recognizer, run_logits
+from crnn_core.training.run_folder import RunFolder
 
 __all__ = ["TqdmProgress", "ValidationSet", "Validator"]
 
@@ -85,22 +86,12 @@ class Validator(keras.callbacks.Callback):
         self.every = every
         self.step = initial_step
         self.run_dir = run_dir
-        self.best = self._previous_best()
+        self.run = RunFolder(run_dir)
+        self.best = self.run.best_score()
         self.writer: Any = None
         # CPU seconds (all threads) before this process started, so the curve's cpu_seconds
         # are cumulative over interrupted-and-resumed runs (work after the last record is lost)
-        self.cpu_offset = self._previous_cpu_seconds() - time.process_time()
-
-    def _previous_best(self) -> float:
-        path = self.run_dir / "best.json"
-        return float(json.loads(path.read_text())["score"]) if path.exists() else -1.0
-
-    def _previous_cpu_seconds(self) -> float:
-        path = self.run_dir / "metrics.jsonl"
-        if not path.exists():
-            return 0.0
-        lines = path.read_text("utf-8").splitlines()
-        return float(json.loads(lines[-1]).get("cpu_seconds", 0.0)) if lines else 0.0
+        self.cpu_offset = self.run.last_cpu_seconds() - time.process_time()
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self.step += 1
@@ -124,22 +115,23 @@ class Validator(keras.callbacks.Callback):
             scores.append(acc36)
         score = float(np.mean(scores))
         record["score"] = score
-        with (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        self.run.append_metrics(record)
         self._tensorboard(record)
         summary = "  ".join(f"{k}={v:.3f}" for k, v in record.items() if "/" in k)
         tqdm.write(f"[step {self.step}] validation {summary}")
         if score > self.best:
             self.best = score
-            self.recognizer.save_weights(self.run_dir / "best.weights.h5")
-            (self.run_dir / "best.json").write_text(json.dumps({"step": self.step, "score": score}))
+            self.recognizer.save_weights(self.run.weights("best"))
+            self.run.write_best(self.step, score)
         return record
 
     def _tensorboard(self, record: dict[str, Any]) -> None:
         import tensorflow as tf
 
         if self.writer is None:
-            self.writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard" / "val"))
+            self.writer = tf.summary.create_file_writer(
+                str(self.run / RunFolder.TENSORBOARD / "val")
+            )
         with self.writer.as_default():
             for key, value in record.items():
                 if "/" in key or key == "score":

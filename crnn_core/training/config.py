@@ -7,7 +7,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TrainConfig"]
+from crnn_core.model import ModelConfig
+from crnn_core.strict import known_fields
+from crnn_core.variants import model_config
+
+__all__ = ["TrainConfig", "model_config_for"]
 
 
 @dataclass(frozen=True)
@@ -29,12 +33,13 @@ class TrainConfig:
     val: tuple[str, ...] = ()
     val_limit: int = 0  # 0 = all validation images
     charset: str = "94_full"
-    model: dict[str, Any] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)  # ModelConfig overrides of ``variant``
     init_from: str = ""
-    strategy: str = "default"  # "default" or "mirrored"
+    strategy: str = "default"  # "default", "mirrored" or "multiworker"
     cpu_devices: int = 0  # >1 splits the CPU into logical devices (to test mirrored on CPU)
     seed: int = 0
     command: str = ""
+    variant: str = "crnn"  # named ModelConfig (crnn_core.variants); runs before it used "crnn"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -44,8 +49,13 @@ class TrainConfig:
 
     @classmethod
     def load(cls, path: str | Path) -> TrainConfig:
-        data = json.loads(Path(path).read_text("utf-8"))
+        """Strict: an unknown key raises ``ConfigError`` (a file from another code version)."""
+        data = known_fields(cls, json.loads(Path(path).read_text("utf-8")), str(path))
         data["data"] = tuple((str(s), float(w)) for s, w in data.get("data", []))
         data["val"] = tuple(data.get("val", ()))
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**data)
+
+
+def model_config_for(config: TrainConfig, num_classes: int) -> ModelConfig:
+    """The run's model: its named ``variant`` with the ``model`` overrides (strict) on top."""
+    return model_config(config.variant, num_classes, config.model)

@@ -19,8 +19,9 @@ from crnn_core.data.augment import Degradations, degrade
 from crnn_core.data.mixture import MixtureSampler
 from crnn_core.data.readers import LabeledSource, open_source
 from crnn_core.data.synthetic import SyntheticWordGenerator
+from crnn_core.geometry import HEIGHT
 from crnn_core.pipeline import SampleFn
-from crnn_core.preprocess import HEIGHT, to_gray_height
+from crnn_core.preprocess import to_gray_height
 from crnn_core.training.callbacks import ValidationSet
 from crnn_core.training.config import TrainConfig
 

@@ -16,24 +16,17 @@ import numpy as np
 
 from crnn_core.charset import Charset
 from crnn_core.losses import CTCTrainingModel
-from crnn_core.model import ModelConfig, build_crnn, count_params
+from crnn_core.model import build_crnn, count_params
 from crnn_core.pipeline import make_training_dataset
 from crnn_core.training.callbacks import TqdmProgress, Validator
-from crnn_core.training.config import TrainConfig
+from crnn_core.training.config import TrainConfig, model_config_for
+from crnn_core.training.run_folder import RunFolder
 from crnn_core.training.sources import build_training_sources
-from crnn_core.training.strategy import make_strategy
+from crnn_core.training.strategy import is_chief, make_strategy, worker_index
 
-__all__ = ["completed_steps", "train"]
+__all__ = ["train"]
 
 log = logging.getLogger(__name__)
-
-
-def completed_steps(run_dir: Path, checkpoint_every: int) -> int:
-    """Steps already done by an interrupted run (0 for a new one), read from its checkpoint."""
-    meta = run_dir / "backup" / "training_metadata.json"
-    if not meta.exists():
-        return 0
-    return int(json.loads(meta.read_text())["epoch"]) * checkpoint_every
 
 
 def _learning_rate(config: TrainConfig) -> keras.optimizers.schedules.LearningRateSchedule:
@@ -50,15 +43,19 @@ def _learning_rate(config: TrainConfig) -> keras.optimizers.schedules.LearningRa
 def train(config: TrainConfig) -> Path:
     """Run (or resume) training; returns the run directory holding checkpoints and exports."""
     strategy = make_strategy(config.strategy, config.cpu_devices)
-    run_dir = Path(config.run_dir)
+    run = RunFolder(config.run_dir)
+    if config.strategy == "multiworker" and not is_chief():
+        # Every worker runs the same loop; only the chief's files are the run's.
+        run = RunFolder(run.path / f"worker-{worker_index()}")
+    run_dir = run.path
     run_dir.mkdir(parents=True, exist_ok=True)
     if config.steps % config.checkpoint_every or config.eval_every % config.checkpoint_every:
         raise ValueError("steps and eval_every must be multiples of checkpoint_every.")
     charset = Charset.preset(config.charset)
-    charset.save(run_dir / "charset.json")
-    model_config = ModelConfig.from_dict({"num_classes": charset.num_classes, **config.model})
-    (run_dir / "model_config.json").write_text(model_config.to_json(), "utf-8")
-    config.save(run_dir / "train_config.json")
+    charset.save(run / RunFolder.CHARSET)
+    model_config = model_config_for(config, charset.num_classes)
+    (run / RunFolder.MODEL_CONFIG).write_text(model_config.to_json(), "utf-8")
+    config.save(run / RunFolder.TRAIN_CONFIG)
     keras.utils.set_random_seed(config.seed)
 
     with strategy.scope():
@@ -83,9 +80,9 @@ def train(config: TrainConfig) -> Path:
         )
         trainer.compile(optimizer=optimizer)
 
-    done = completed_steps(run_dir, config.checkpoint_every)
+    done = run.completed_steps(config.checkpoint_every)
     sources = build_training_sources(config, charset, model_config.max_width)
-    (run_dir / "data_sources.json").write_text(json.dumps(sources.info, indent=2), "utf-8")
+    (run / RunFolder.DATA_SOURCES).write_text(json.dumps(sources.info, indent=2), "utf-8")
     dataset = make_training_dataset(
         sources.sample_fn,
         charset,
@@ -104,15 +101,15 @@ def train(config: TrainConfig) -> Path:
         # double_checkpoint: a kill -9 in the middle of writing the weights leaves a corrupt
         # file; the previous checkpoint is then restored instead of crashing the resume.
         keras.callbacks.BackupAndRestore(
-            str(run_dir / "backup"),
+            str(run / RunFolder.BACKUP),
             save_freq="epoch",
             double_checkpoint=True,
             delete_checkpoint=False,
         ),
         keras.callbacks.TensorBoard(
-            str(run_dir / "tensorboard"), update_freq=50, write_graph=False
+            str(run / RunFolder.TENSORBOARD), update_freq=50, write_graph=False
         ),
-        TqdmProgress(config.steps, done, run_dir / "train_log.jsonl"),
+        TqdmProgress(config.steps, done, run / RunFolder.TRAIN_LOG),
         Validator(recognizer, charset, sources.validation, config.eval_every, done, run_dir),
     ]
     if done < config.steps:
@@ -123,5 +120,5 @@ def train(config: TrainConfig) -> Path:
             callbacks=callbacks,
             verbose=0,
         )
-    recognizer.save_weights(run_dir / "final.weights.h5")
+    recognizer.save_weights(run.weights("final"))
     return run_dir

@@ -1,67 +1,86 @@
-"""Argument parsing for ``train.py``: flags map one-to-one onto ``TrainConfig`` fields."""
+"""``train.py``: flags map one-to-one onto ``TrainConfig`` fields; the loop is ``training``.
+
+``--variant NAME`` picks a named model (``crnn_core.variants``), ``--model JSON`` overrides single
+fields on top of it (``--model '{"separable_from": 2}'`` on the default ``crnn`` is the shipped
+model, as it always was); unknown keys are rejected before TensorFlow starts.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import shlex
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crnn_core.training.config import TrainConfig
+from crnn_core.cli.args import json_object, non_negative_int, positive_int, weighted_spec
+from crnn_core.cli.quiet import configure_logging
+from crnn_core.training.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from crnn_core.training.config import TrainConfig
 
 __all__ = ["build_parser", "config_from_args", "main"]
 
 
-def _data_spec(text: str) -> tuple[str, float]:
-    path, sep, weight = text.rpartition("=")
-    if not sep:
-        return text, 1.0
-    try:
-        return path, float(weight)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"bad data spec {text!r}: use SOURCE=WEIGHT") from exc
-
-
 def build_parser() -> argparse.ArgumentParser:
+    """The ``train.py`` parser (imports TensorFlow: call ``configure_logging`` first)."""
+    from crnn_core.training.strategy import STRATEGIES
+    from crnn_core.variants import DEFAULT_VARIANT, VARIANTS
+
     parser = argparse.ArgumentParser(description="Train a CRNN word recognizer with CTC loss.")
     parser.add_argument("--run-dir", required=True, help="checkpoints, logs and exports go here")
-    parser.add_argument("--steps", type=int, default=20_000, help="total optimizer steps")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--steps", type=positive_int, default=20_000, help="total optimizer steps")
+    parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (cosine)")
-    parser.add_argument("--warmup-steps", type=int, default=500)
+    parser.add_argument("--warmup-steps", type=non_negative_int, default=500)
     parser.add_argument("--min-lr", type=float, default=1e-5)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
-    parser.add_argument("--checkpoint-every", type=int, default=250)
-    parser.add_argument("--eval-every", type=int, default=1000)
+    parser.add_argument("--checkpoint-every", type=positive_int, default=250)
+    parser.add_argument("--eval-every", type=positive_int, default=1000)
     parser.add_argument(
         "--data",
         nargs="+",
-        type=_data_spec,
+        type=weighted_spec,
         default=[("synthetic", 1.0)],
         help="sources with mixing weights: synthetic=0.8 path/to/labels_tsv_or_lmdb=0.2",
     )
     parser.add_argument(
         "--holdout",
-        type=int,
+        type=non_negative_int,
         default=200,
         help="images of each real training source kept aside for validation",
     )
     parser.add_argument("--val", nargs="*", default=[], help="validation folders / LMDBs")
-    parser.add_argument("--val-limit", type=int, default=0, help="use at most N images per --val")
+    parser.add_argument(
+        "--val-limit", type=non_negative_int, default=0, help="use at most N images per --val"
+    )
     parser.add_argument("--charset", default="94_full", help="charset preset name")
     parser.add_argument(
-        "--model", default="{}", help='ModelConfig overrides as JSON, e.g. {"lstm_units": 96}'
+        "--variant",
+        choices=sorted(VARIANTS),
+        default=DEFAULT_VARIANT,
+        help="named model (crnn_core.variants); crnn_separable is the shipped one",
+    )
+    parser.add_argument(
+        "--model",
+        type=json_object,
+        default={},
+        help='ModelConfig overrides of --variant as JSON, e.g. {"lstm_units": 96}',
     )
     parser.add_argument(
         "--init-from", default="", help="start from an artifacts/ directory's weights"
     )
-    parser.add_argument("--strategy", choices=["default", "mirrored"], default="default")
+    parser.add_argument(
+        "--strategy",
+        choices=list(STRATEGIES),
+        default="default",
+        help="mirrored: all local GPUs/CPU devices; multiworker: several machines (TF_CONFIG)",
+    )
     parser.add_argument(
         "--cpu-devices",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="split the CPU into N logical devices (exercise --strategy mirrored)",
     )
@@ -71,18 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="continue the run in --run-dir (its saved configuration wins)",
     )
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
     return parser
 
 
 def config_from_args(args: argparse.Namespace, argv: Sequence[str]) -> TrainConfig:
-    saved = Path(args.run_dir) / "train_config.json"
+    from crnn_core.training.config import TrainConfig
+
+    run = RunFolder(args.run_dir)
+    saved = run / RunFolder.TRAIN_CONFIG
     if args.resume:
         if not saved.exists():
             raise SystemExit(
                 f"--resume: no run to resume in {args.run_dir} (no train_config.json)."
             )
         return TrainConfig.load(saved)
-    if saved.exists() and (Path(args.run_dir) / "backup").exists():
+    if saved.exists() and (run / RunFolder.BACKUP).exists():
         raise SystemExit(
             f"{args.run_dir} already holds a run; pass --resume to continue it "
             "or pick a new --run-dir."
@@ -102,20 +125,29 @@ def config_from_args(args: argparse.Namespace, argv: Sequence[str]) -> TrainConf
         val=tuple(args.val),
         val_limit=args.val_limit,
         charset=args.charset,
-        model=json.loads(args.model),
+        model=args.model,
         init_from=args.init_from,
         strategy=args.strategy,
         cpu_devices=args.cpu_devices,
         seed=args.seed,
         command=shlex.join(["python", "train.py", *argv]),
+        variant=args.variant,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging("--verbose" in argv, logging.INFO, "%(asctime)s %(levelname)s %(message)s")
+    from crnn_core.strict import ConfigError
+    from crnn_core.training.config import model_config_for
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
     config = config_from_args(args, argv)
+    try:
+        model_config_for(config, 2)  # unknown --model keys fail before data is read
+    except ConfigError as exc:
+        parser.error(str(exc))
     from crnn_core.training.trainer import train
 
     run_dir = train(config)

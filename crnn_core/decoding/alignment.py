@@ -8,7 +8,6 @@ per-character confidences (``crnn_core.decoding.kernels``), so there is one CTC 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from crnn_core.decoding.common import Labels, prepare_inputs
 from crnn_core.decoding.forward import encode_labels
 from crnn_core.decoding.kernels import label_log_probs, viterbi_path
 
-__all__ = ["Alignment", "best_alignments", "frames_needed", "parting_frames"]
+__all__ = ["Alignment", "best_alignments", "parting_frames"]
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,6 @@ class Alignment:
     @property
     def fits(self) -> bool:
         return self.path_log_prob > -np.inf
-
-
-def frames_needed(indices: Sequence[int]) -> int:
-    """Fewest frames a label needs: one per character plus a blank between equal neighbours."""
-    return len(indices) + sum(a == b for a, b in itertools.pairwise(indices))
 
 
 def _char_index(path: npt.NDArray[np.int64]) -> tuple[int, ...]:

@@ -65,7 +65,11 @@ def test_recognize_page_renders_its_widgets(app: AppTest) -> None:
     # Every type reaches the server, so a refused one gets its reason on the page.
     assert not app.file_uploader[0].allowed_type
     assert all(t in _texts(app) for t in ("PNG", "JPG", "BMP", "WEBP", "TIFF", "10 MB"))
-    assert app.radio(key="decoder").options == ["Greedy (best path)", "Beam search"]
+    assert app.radio(key="decoder").options == [
+        "Greedy (best path)",
+        "Beam search",
+        "Beam + language model",
+    ]
     assert app.slider(key="beam_width").disabled  # only active with beam search
     assert app.text_area(key="lexicon") is not None
     assert len(app.button_group) >= 1  # the sample picker

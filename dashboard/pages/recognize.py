@@ -10,7 +10,7 @@ import streamlit as st
 
 from crnn_core.decode import DECODERS
 from dashboard import crops, insights, photo, services, ui
-from dashboard.components import alignment, inputs, maps, reading
+from dashboard.components import alignment, forced_alignment, inputs, maps, reading
 from dashboard.recognition import (
     DecodeOptions,
     Recognition,
@@ -176,6 +176,8 @@ elif pred.candidates:
             "log_prob": st.column_config.NumberColumn("log P", format="%.3f"),
         },
     )
+
+forced_alignment.show_forced_alignment(result.image, result.logits, pred.text, recognizer.charset)
 
 align_tab, map_tab, table_tab = st.tabs(["Alignment", "On the cluster map", "Frames"])
 with align_tab:

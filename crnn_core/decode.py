@@ -5,7 +5,8 @@
   fused with a character n-gram LM (``english_char_lm``; decoder name ``beam_lm``).
 - ``sequence_log_prob``: exact log P(text | image) by the forward algorithm.
 - ``lexicon_decode``: the most probable word of a lexicon (``Lexicon.build`` once, reuse).
-- ``decode``: one entry point for the CLI and recognizer, returning one ``DecodedText`` per image.
+- ``decode_candidates`` / ``decode``: the one dispatcher by decoder name (``DECODERS``) that the
+  recognizer, and through it the CLI and the dashboard, use.
 
 Every function takes ``lengths: (batch,)`` valid frames per image and applies ``log_softmax``
 exactly once itself. The implementations live in ``crnn_core/decoding/``.
@@ -38,6 +39,7 @@ __all__ = [
     "Lexicon",
     "beam_search",
     "decode",
+    "decode_candidates",
     "english_char_lm",
     "greedy_decode",
     "lexicon_decode",
@@ -53,6 +55,42 @@ LM_WEIGHT = 0.5
 LM_BONUS = 1.0
 
 
+def decode_candidates(
+    logits: npt.ArrayLike,
+    lengths: npt.ArrayLike,
+    charset: Charset,
+    decoder: DecoderName = "greedy",
+    beam_width: int = 10,
+    lexicon: Sequence[str] | Lexicon | None = None,
+    top_k: int = 1,
+) -> list[tuple[DecodedText, tuple[Candidate, ...]]]:
+    """The one decoding dispatcher (recognizer, CLI, dashboard): per image, the best text and
+    the top-``top_k`` beam candidates (none for greedy and lexicon). With a ``lexicon`` the answer
+    is always a lexicon word (exact search: ``decoder`` and ``beam_width`` do not matter)."""
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}; got {decoder!r}.")
+    if lexicon is not None:
+        if not isinstance(lexicon, Lexicon):
+            lexicon = Lexicon.build(lexicon, charset)
+        return [(d, ()) for d in lexicon_decode(logits, lengths, lexicon, charset)]
+    if decoder == "greedy":
+        return [(d, ()) for d in greedy_decode(logits, lengths, charset)]
+    fusion = (
+        {"lm": english_char_lm(), "lm_weight": LM_WEIGHT, "lm_bonus": LM_BONUS}
+        if decoder == "beam_lm"
+        else {}
+    )
+    found = beam_search(
+        logits,
+        lengths,
+        charset,
+        beam_width,
+        top_k=min(top_k, beam_width),
+        **fusion,  # type: ignore[arg-type]
+    )
+    return [(r.best, tuple(r.candidates)) for r in found]
+
+
 def decode(
     logits: npt.ArrayLike,
     lengths: npt.ArrayLike,
@@ -61,19 +99,8 @@ def decode(
     beam_width: int = 10,
     lexicon: Sequence[str] | Lexicon | None = None,
 ) -> list[DecodedText]:
-    """Best text per image. With a ``lexicon`` the answer is always a lexicon word (exact
-    search, so ``decoder`` and ``beam_width`` do not matter); otherwise greedy or the best
-    beam-search candidate."""
-    if lexicon is not None:
-        return lexicon_decode(logits, lengths, lexicon, charset)
-    if decoder == "greedy":
-        return greedy_decode(logits, lengths, charset)
-    if decoder == "beam":
-        return [r.best for r in beam_search(logits, lengths, charset, beam_width, top_k=1)]
-    if decoder == "beam_lm":
-        found = beam_search(
-            logits, lengths, charset, beam_width, top_k=1, lm=english_char_lm(),
-            lm_weight=LM_WEIGHT, lm_bonus=LM_BONUS,
-        )  # fmt: skip
-        return [r.best for r in found]
-    raise ValueError(f"decoder must be one of {DECODERS}; got {decoder!r}.")
+    """Best text per image (``decode_candidates`` without the candidates)."""
+    return [
+        best
+        for best, _ in decode_candidates(logits, lengths, charset, decoder, beam_width, lexicon)
+    ]

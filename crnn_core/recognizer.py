@@ -159,51 +159,32 @@ class Recognizer:
         lexicon: Sequence[str] | Lexicon | None = None,
     ) -> list[Prediction]:
         """Decode per-image logits ``(frames_i, classes)`` (e.g. reloaded from an export)."""
-        from crnn_core import decode as ctc
+        from crnn_core.decode import decode_candidates
 
-        if decoder not in ctc.DECODERS:
-            raise ValueError(f"Unknown decoder {decoder!r}; use one of {ctc.DECODERS}.")
         if not logits:
             return []
         lengths = np.array([lg.shape[0] for lg in logits], dtype=np.int64)
         padded = np.zeros((len(logits), int(lengths.max()), logits[0].shape[1]), np.float32)
         for i, lg in enumerate(logits):
             padded[i, : lg.shape[0]] = lg
-        if lexicon:
-            found = ctc.lexicon_decode(padded, lengths, self.lexicon(lexicon), self.charset)
-            return [
-                Prediction(d.text, d.confidence, tuple(d.char_confidences), "lexicon")
-                for d in found
-            ]
-        if decoder == "greedy":
-            greedy = ctc.greedy_decode(padded, lengths, self.charset)
-            return [
-                Prediction(d.text, d.confidence, tuple(d.char_confidences), "greedy")
-                for d in greedy
-            ]
-        fusion = (
-            {"lm": ctc.english_char_lm(), "lm_weight": ctc.LM_WEIGHT, "lm_bonus": ctc.LM_BONUS}
-            if decoder == "beam_lm"
-            else {}
-        )
-        beams = ctc.beam_search(
+        words = self.lexicon(lexicon) if lexicon else None
+        found = decode_candidates(
             padded,
             lengths,
             self.charset,
-            beam_width=beam_width,
-            top_k=min(top_k, beam_width),
-            **fusion,  # type: ignore[arg-type]
+            decoder,  # type: ignore[arg-type]  # checked against DECODERS inside
+            beam_width,
+            words,
+            top_k,
         )
-        results = []
-        for beam in beams:
-            best = beam.best
-            results.append(
-                Prediction(
-                    best.text,
-                    best.confidence,
-                    tuple(best.char_confidences),
-                    decoder,
-                    tuple((c.text, float(c.log_prob)) for c in beam.candidates),
-                )
+        name = "lexicon" if words else decoder
+        return [
+            Prediction(
+                best.text,
+                best.confidence,
+                tuple(best.char_confidences),
+                name,
+                tuple((c.text, float(c.log_prob)) for c in candidates),
             )
-        return results
+            for best, candidates in found
+        ]

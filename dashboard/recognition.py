@@ -21,7 +21,8 @@ import pandas as pd
 from crnn_core.analysis.export import BLANK_DISPLAY, class_display
 from crnn_core.analysis.export import frame_statistics as analysis_frame_statistics
 from crnn_core.charset import Charset
-from crnn_core.preprocess import DOWNSAMPLE, ImageLoadError
+from crnn_core.geometry import DOWNSAMPLE
+from crnn_core.preprocess import ImageLoadError
 from crnn_core.recognizer import FrameLogits, Prediction, Recognizer
 from dashboard.lexicon_match import LexiconMatch, match_lexicon
 from dashboard.verdict import Verdict, assess

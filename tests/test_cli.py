@@ -149,3 +149,53 @@ def test_record_stores_figures_in_manifest_without_breaking_hashes(
     assert recorded["datasets"]["words"]["n"] == 2
     assert "evaluate" in recorded["command"]
     load_recognizer(artifacts)  # hashes still verify
+
+
+@pytest.mark.parametrize("flag", [["--batch-size", "0"], ["--limit", "-1"]])
+def test_bad_counts_are_one_line_argparse_errors(
+    flag: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--data", "synthetic:2", *flag])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be >= 1" in err and "Traceback" not in err
+
+
+def test_evaluate_skips_out_of_charset_labels_and_prints_reasons(
+    tiny_artifacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _word_folder(tmp_path / "words", ["cat", "café", "dog"])  # é: not in 62_mixed-case
+    assert main(["evaluate", "--data", str(data), "--artifacts", str(tiny_artifacts)]) == 0
+    printed = capsys.readouterr().out
+    assert "| words " in printed and "|         2 |" in printed
+    assert "words: skipped 2 (missing_image 1, unknown_characters 1)" in printed
+
+
+def test_evaluate_on_an_all_bad_dataset_exits_non_zero(
+    tiny_artifacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "bad"
+    root.mkdir()
+    (root / "labels.tsv").write_text("missing.png\tghost\n", "utf-8")
+    assert main(["evaluate", "--data", str(root), "--artifacts", str(tiny_artifacts)]) == 1
+    assert "no usable image in bad" in capsys.readouterr().err
+
+
+def test_cli_honours_crnn_artifacts(
+    tiny_artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crnn_core.cli import build_parser
+
+    monkeypatch.setenv("CRNN_ARTIFACTS", str(tiny_artifacts))
+    args = build_parser().parse_args(["predict", "x.png"])
+    assert args.artifacts == str(tiny_artifacts)
+
+
+def test_train_rejects_unknown_model_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    from crnn_core.cli.train import main as train_main
+
+    with pytest.raises(SystemExit) as exit_info:
+        train_main(["--run-dir", "unused", "--model", '{"lstm_unit": 96}'])
+    assert exit_info.value.code == 2
+    assert "Unknown ModelConfig key(s) ['lstm_unit']" in capsys.readouterr().err

@@ -1,12 +1,16 @@
 """Keep TensorFlow's start-up noise (absl/CUDA/oneDNN lines) off the terminal unless --verbose.
 
-Must run before TensorFlow is imported: the C++ log level is read once, at import.
+Must run before TensorFlow is imported: the C++ log level is read once, at import, and the
+absl lines TensorFlow 2.21 prints while loading its libraries ignore that level, so the import
+itself runs with file descriptor 2 pointed at /dev/null (Python errors still show: the import's
+exception is raised after stderr is restored).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 
 __all__ = ["configure_logging"]
@@ -27,3 +31,18 @@ def configure_logging(
     logging.basicConfig(level=level, format=fmt)
     for name in ("absl", "tensorflow", "h5py", "numba"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    _import_tensorflow_silently()
+
+
+def _import_tensorflow_silently() -> None:
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -38,6 +39,21 @@ def _learning_rate(config: TrainConfig) -> keras.optimizers.schedules.LearningRa
         warmup_target=config.learning_rate,
         warmup_steps=warmup,
     )
+
+
+def _fit_for_multiworker(trainer: keras.Model) -> None:
+    """Two Keras 3.15 gaps with ``MultiWorkerMirroredStrategy``: it builds the model by
+    all-reducing the first batch (fails for dict inputs whose widths differ per worker; model and
+    optimizer are built here instead), and it reduces step logs with ``axis=0`` (fails for
+    scalars; each log is sent as shape (1,) and arrives as the mean over workers)."""
+    trainer.optimizer.build(trainer.trainable_variables)
+    trainer._maybe_symbolic_build = lambda *args, **kwargs: None
+    step = trainer.train_step
+
+    def train_step(data: Any) -> dict[str, Any]:
+        return {name: keras.ops.reshape(value, (1,)) for name, value in step(data).items()}
+
+    trainer.train_step = train_step
 
 
 def train(config: TrainConfig) -> Path:
@@ -79,6 +95,8 @@ def train(config: TrainConfig) -> Path:
             _learning_rate(config), weight_decay=config.weight_decay, clipnorm=5.0
         )
         trainer.compile(optimizer=optimizer)
+        if config.strategy == "multiworker":
+            _fit_for_multiworker(trainer)
 
     done = run.completed_steps(config.checkpoint_every)
     sources = build_training_sources(config, charset, model_config.max_width)

@@ -36,6 +36,7 @@ navigation = st.navigation(
         ),
         st.Page(PAGES / "clusters.py", title="Clusters", icon=":material/scatter_plot:"),
         st.Page(PAGES / "evaluation.py", title="Evaluation", icon=":material/fact_check:"),
+        st.Page(PAGES / "your_data.py", title="Your data", icon=":material/upload_file:"),
         st.Page(PAGES / "model.py", title="Model", icon=":material/memory:"),
     ]
 )

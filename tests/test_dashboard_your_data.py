@@ -155,3 +155,17 @@ def test_hostile_zips_are_refused_with_a_message(
     assert "path traversal" in errors and "`evil.zip`" in errors
     assert "not a readable zip" in errors and "`notes.png`" in errors
     assert not at.dataframe
+
+
+def test_broken_artifacts_are_listed_on_the_page(
+    artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    root = tmp_path / "broken"
+    shutil.copytree(artifacts, root)
+    (root / "charset.json").unlink()
+    at = your_data_page(monkeypatch, root)
+    assert not at.exception, [e.value for e in at.exception]
+    banner = next(e.value for e in at.error if "not usable" in e.value)
+    assert "`charset.json` is missing" in banner and str(root) not in banner

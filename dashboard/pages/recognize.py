@@ -9,8 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from crnn_core.decode import DECODERS
-from dashboard import crops, insights, photo, services, ui
-from dashboard.components import alignment, forced_alignment, inputs, maps, reading
+from dashboard import crop_box, crops, insights, photo, services, ui
+from dashboard.components import (
+    alignment,
+    crop_controls,
+    forced_alignment,
+    inputs,
+    maps,
+    reading,
+)
 from dashboard.recognition import (
     DecodeOptions,
     Recognition,
@@ -139,13 +146,27 @@ if turns or tilt:
     )
     if isinstance(again, Recognition):
         result, data = again, turned
+with adjust:
+    box = crop_controls.crop_controls(data)
+if box is not None:
+    cut = crop_box.cropped_png(data, box)
+    (again,) = process_uploads(
+        recognizer, [(result.name, cut)], options, frame_fn=services.frame_logits
+    )
+    if isinstance(again, Recognition):
+        result, data = again, cut
 with view:
     try:
         shown = photo.viewable(data)
     except Exception:  # the model read it, so this is only the preview failing
         st.caption("This image cannot be previewed.")
     else:
-        st.image(shown, caption="Your image" + (" (rotated)" if turns or tilt else ""))
+        st.image(
+            shown,
+            caption="Your image"
+            + (" (rotated)" if turns or tilt else "")
+            + (" (the box read)" if box else ""),
+        )
 
 pred = result.prediction
 lexicon_forced = lexicon_mode == "force"

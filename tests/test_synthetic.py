@@ -18,10 +18,9 @@ from crnn_core.data.fonts import (
     family_weights,
     font_dirs,
     group_by_family,
-    ink_rows,
-    load_font,
     renders_latin,
 )
+from crnn_core.data.glyphs import ink_rows, load_font
 from crnn_core.data.pinned_fonts import font_cache, lock_rows, training_fonts
 from crnn_core.data.synthetic import SynthConfig, SyntheticWordGenerator
 from crnn_core.data.words import WordSampler

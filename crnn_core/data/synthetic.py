@@ -23,7 +23,7 @@ ever partly visible, at most ~40% of one glyph at the sides, as in tight real cr
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -31,28 +31,25 @@ from PIL import Image, ImageDraw, ImageFont
 
 from crnn_core.charset import Charset
 from crnn_core.data.augment import (
-    Degradations,
-    Geometry,
     crop_quad,
     degrade,
     perspective_coefficients,
     warp_masks,
 )
-from crnn_core.data.backgrounds import Appearance, compose
+from crnn_core.data.backgrounds import compose
 from crnn_core.data.fonts import (
     DEFAULT_FONT,
     FontFile,
-    draw_word,
     family_weights,
     group_by_family,
-    ink_rows,
     is_heavy,
-    load_font,
     style_weight,
-    word_bbox,
 )
+from crnn_core.data.glyphs import draw_word, ink_rows, load_font, word_bbox
 from crnn_core.data.pinned_fonts import FontSet, training_fonts
+from crnn_core.data.synth_config import SynthConfig
 from crnn_core.data.words import WordSampler
+from crnn_core.geometry import DOWNSAMPLE
 
 __all__ = ["SynthConfig", "SyntheticWordGenerator"]
 
@@ -64,46 +61,9 @@ Box = tuple[float, float, float, float]
 Neighbour = tuple[float, float, str]  # x, y of the draw origin (text coordinates), word
 
 
-@dataclass(frozen=True)
-class SynthConfig:
-    """Probabilities of each rendering effect; ``SynthConfig.plain()`` turns all of them off."""
-
-    max_squash: float = 0.5
-    p_aspect: float = 0.35
-    aspect_range: tuple[float, float] = (0.7, 1.35)
-    p_bold: float = 0.3
-    p_tracking: float = 0.2
-    p_outline: float = 0.08
-    p_fragment: float = 0.15
-    p_side_fragment: float = 0.05
-    p_underline: float = 0.04
-    p_loose_margins: float = 0.25
-    scale_range: tuple[float, float] = (0.85, 1.5)
-    appearance: Appearance = field(default_factory=Appearance)
-    geometry: Geometry = field(default_factory=Geometry)
-    degradations: Degradations = field(default_factory=Degradations)
-
-    @classmethod
-    def plain(cls) -> SynthConfig:
-        """Dark text on a flat light background, no effects: the speed baseline."""
-        look = Appearance(
-            p_invert=0, p_low_contrast=0, textured=False, p_shadow=0, p_extrude=0, p_hollow=0,
-            p_fg_texture=0, p_fg_gradient=0,
-        )  # fmt: skip
-        geo = Geometry(p_rotate=0, p_shear=0, p_perspective=0, p_curve=0, p_elastic=0)
-        deg = Degradations(
-            p_blur=0, p_motion_blur=0, p_lowres=0, p_noise=0, p_jpeg=0, p_gamma=0, p_shading=0
-        )
-        return cls(
-            p_aspect=0, p_bold=0, p_tracking=0, p_outline=0, p_fragment=0, p_side_fragment=0,
-            p_underline=0, p_loose_margins=0, scale_range=(1.0, 1.0), appearance=look,
-            geometry=geo, degradations=deg,
-        )  # fmt: skip
-
-
 def _ctc_min_width(text: str) -> int:
     repeats = sum(a == b for a, b in pairwise(text))
-    return 4 * (len(text) + repeats)
+    return DOWNSAMPLE * (len(text) + repeats)
 
 
 def _glyph_width(font: ImageFont.FreeTypeFont, ch: str, stroke: int) -> float:

@@ -19,7 +19,13 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGES = ["pages/recognize.py", "pages/clusters.py", "pages/evaluation.py", "pages/model.py"]
+PAGES = [
+    "pages/recognize.py",
+    "pages/clusters.py",
+    "pages/evaluation.py",
+    "pages/model.py",
+    "pages/your_data.py",
+]
 TIMEOUT = 180
 HOSTILE = "[x](http://e.com) ![i](http://e.com/a.png)"
 

@@ -93,6 +93,7 @@ async def _first_run(url: str) -> tuple[list[Any], dict[int, int]]:
             "Clusters": "Logit clusters",
             "Evaluation": "Evaluation",
             "Model": "Model",
+            "Your data": "Evaluate your own data",
         }
         sizes = (1024, 11 * 1024 * 1024)
         status = {

@@ -34,3 +34,12 @@ def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """User analyses (``$CRNN_USER_DATA``) go to an empty temporary folder, never ~/.cache."""
     monkeypatch.setenv("CRNN_USER_DATA", str(tmp_path_factory.mktemp("user-data")))
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dashboard tests' tiny seeded model (``dashboard_support.make_tiny_artifacts``), one
+    per test module."""
+    from dashboard_support import make_tiny_artifacts
+
+    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))

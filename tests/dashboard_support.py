@@ -14,6 +14,8 @@ import numpy as np
 from PIL import Image
 
 SEED = 1234
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+TIMEOUT = 180  # seconds per AppTest run: the first run loads TensorFlow on a busy machine
 
 
 def make_tiny_artifacts(directory: Path, with_curve: bool = True) -> Path:

@@ -10,23 +10,16 @@ from pathlib import Path
 
 import pytest
 from dashboard_support import (
+    APP,
+    TIMEOUT,
     FakeAnalysis,
     bad_uploads,
     fake_analysis_api,
-    make_tiny_artifacts,
     word_png,
 )
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-TIMEOUT = 180
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
 @pytest.fixture()

@@ -8,21 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import make_tiny_artifacts
+from dashboard_support import APP, TIMEOUT
 from PIL import Image, ImageDraw
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 from dashboard.crop_box import box_from_selection, cropped_png
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-TIMEOUT = 180
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
 def two_words_png() -> bytes:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import make_tiny_artifacts, word_png
+from dashboard_support import word_png
 
 from crnn_core.charset import Charset
 from crnn_core.decode import sequence_log_prob
@@ -19,11 +19,6 @@ from crnn_core.recognizer import Prediction
 from dashboard import health, settings, text
 from dashboard.lexicon_match import case_variants, match_lexicon
 from dashboard.verdict import assess
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
 def test_literal_keeps_markdown_and_bidi_marks_inert() -> None:

@@ -7,21 +7,13 @@ import io
 from pathlib import Path
 
 import pytest
-from dashboard_support import make_tiny_artifacts, word_png
+from dashboard_support import APP, TIMEOUT, word_png
 from PIL import Image
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 from dashboard.photo import rotated_png, viewable
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-TIMEOUT = 180
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
 @pytest.fixture()

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dashboard_support import make_tiny_artifacts, word_png
+from dashboard_support import APP, make_tiny_artifacts, word_png
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 pytestmark = pytest.mark.slow
 

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import make_tiny_artifacts, word_png
+from dashboard_support import APP, TIMEOUT, word_png
 from PIL import Image
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = [
     "pages/recognize.py",
     "pages/clusters.py",
@@ -26,13 +25,7 @@ PAGES = [
     "pages/model.py",
     "pages/your_data.py",
 ]
-TIMEOUT = 180
 HOSTILE = "[x](http://e.com) ![i](http://e.com/a.png)"
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
 @pytest.fixture()

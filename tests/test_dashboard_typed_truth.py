@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import make_tiny_artifacts, word_png
+from dashboard_support import APP, TIMEOUT, word_png
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
@@ -15,14 +15,6 @@ from streamlit.testing.v1 import AppTest
 from crnn_core.charset import Charset
 from crnn_core.decode import sequence_log_prob
 from dashboard.typed_truth import TypedTextError, compare, spans
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-TIMEOUT = 180
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
 def _texts(at: AppTest) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import FakeAnalysis, fake_analysis_api, make_tiny_artifacts
+from dashboard_support import APP, TIMEOUT, FakeAnalysis, fake_analysis_api
 from PIL import Image, ImageDraw
 
 pytest.importorskip("streamlit")
@@ -21,14 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from crnn_core.analysis import jobs
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-TIMEOUT = 180
 WORDS = ("cat", "dog", "tree", "moon", "sun", "ok", "42")
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
 def word_zip() -> bytes:

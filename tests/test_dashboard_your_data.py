@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from dashboard_support import make_tiny_artifacts
+from dashboard_support import APP, TIMEOUT
 from PIL import Image, ImageDraw
 
 pytest.importorskip("streamlit")
@@ -21,15 +21,8 @@ from crnn_core.evaluate import evaluate_source
 from dashboard import evaluation_report as report
 from dashboard.evaluation_job import UnsafeZip, evaluate_zip
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-TIMEOUT = 180
 WORDS = ("cat", "dog", "tree", "moon", "sun", "ok", "42", "street", "Upper", "hello")
 USABLE = len(WORDS) - 1  # "Upper" is outside the tiny model's lower-case charset: skipped
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
 def word_zip(extra: dict[str, bytes] | None = None) -> bytes:

@@ -177,7 +177,9 @@ def whole_page(page: Any, width: int = 1400, max_height: int = 4000) -> bytes:
 def lasso_select(page: Any, fraction: float = 0.6) -> str:
     """Draw a lasso over the middle ``fraction`` of the first chart; returns the selection
     heading the page shows for it ("Selection · N frames")."""
-    box = page.locator("[data-testid='stPlotlyChart'] .nsewdrag").first.bounding_box()
+    target = page.locator("[data-testid='stPlotlyChart'] .nsewdrag").first
+    target.scroll_into_view_if_needed()  # the map sits below the fold (views, baselines above)
+    box = target.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     dx, dy = box["width"] * fraction / 2, box["height"] * fraction / 2
     page.mouse.move(cx - dx, cy - dy)

@@ -101,6 +101,16 @@ def test_beam_toggle_changes_the_decoder(app: AppTest, artifacts: Path) -> None:
     assert list(candidates["text"]) == [c[0] for c in expected.candidates]
 
 
+def test_reading_is_offered_for_copying(app: AppTest, artifacts: Path) -> None:
+    from crnn_core.artifacts import load_recognizer
+
+    data = word_png()
+    expected = load_recognizer(artifacts).predict([data])[0].text
+    app.file_uploader[0].set_value(("word.png", data, "image/png")).run()
+    _no_trouble(app)
+    assert expected in [c.value for c in app.code]  # st.code carries the copy button
+
+
 def test_language_model_decoder_is_offered_and_labelled(app: AppTest, artifacts: Path) -> None:
     from crnn_core.artifacts import load_recognizer
 

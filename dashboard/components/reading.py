@@ -64,6 +64,8 @@ def show_reading(result: Recognition, beam_width: int, lexicon_size: int, forced
         st.markdown(NO_TEXT_HTML, unsafe_allow_html=True)
     else:
         st.markdown(ui.confidence_html(pred.text, pred.char_confidences), unsafe_allow_html=True)
+        # st.code has a copy-to-clipboard button; the text is shown verbatim, never as Markdown
+        st.code(pred.text, language=None)
     if lexicon_size and not (verdict is not None and verdict.no_text):
         show_lexicon(result.lexicon, forced, lexicon_size)
     m1, m2, m3 = st.columns(3)

@@ -5,10 +5,16 @@ Tests never read ../shared/data: everything they need is generated here.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from dashboard_support import FakeAnalysis
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -43,3 +49,20 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from dashboard_support import make_tiny_artifacts
 
     return make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
+
+
+@pytest.fixture()
+def with_analysis(artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAnalysis:
+    """An artifacts copy with an ``analysis/summary.json`` and a fake analysis API behind it."""
+    from dashboard_support import FakeAnalysis, fake_analysis_api
+
+    from dashboard import services
+
+    root = tmp_path / "artifacts"
+    shutil.copytree(artifacts, root)
+    (root / "analysis").mkdir()
+    analysis = FakeAnalysis()
+    (root / "analysis" / "summary.json").write_text(json.dumps(analysis.summary))
+    monkeypatch.setenv("CRNN_ARTIFACTS", str(root))
+    monkeypatch.setattr(services, "_analysis_api", lambda: fake_analysis_api(analysis))
+    return analysis

@@ -28,21 +28,6 @@ def app(artifacts: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return AppTest.from_file(APP, default_timeout=TIMEOUT).run()
 
 
-@pytest.fixture()
-def with_analysis(artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAnalysis:
-    """An artifacts copy with an ``analysis/summary.json`` and a fake analysis API behind it."""
-    from dashboard import services
-
-    root = tmp_path / "artifacts"
-    shutil.copytree(artifacts, root)
-    (root / "analysis").mkdir()
-    analysis = FakeAnalysis()
-    (root / "analysis" / "summary.json").write_text(json.dumps(analysis.summary))
-    monkeypatch.setenv("CRNN_ARTIFACTS", str(root))
-    monkeypatch.setattr(services, "_analysis_api", lambda: fake_analysis_api(analysis))
-    return analysis
-
-
 def _texts(at: AppTest) -> str:
     return " ".join(str(m.value) for m in [*at.markdown, *at.caption])
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import time
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import APP, TIMEOUT, FakeAnalysis, fake_analysis_api
+from dashboard_support import APP, TIMEOUT, FakeAnalysis
 from PIL import Image, ImageDraw
 
 pytest.importorskip("streamlit")
@@ -112,39 +111,25 @@ def test_a_hostile_zip_is_refused_with_its_reason(
     assert not jobs.analyses_root().exists() or not list(jobs.analyses_root().iterdir())
 
 
-@pytest.fixture()
-def fake(artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAnalysis:
-    from dashboard import services
-
-    root = tmp_path / "artifacts"
-    shutil.copytree(artifacts, root)
-    (root / "analysis").mkdir()
-    analysis = FakeAnalysis()
-    (root / "analysis" / "summary.json").write_text(json.dumps(analysis.summary))
-    monkeypatch.setenv("CRNN_ARTIFACTS", str(root))
-    monkeypatch.setattr(services, "_analysis_api", lambda: fake_analysis_api(analysis))
-    return analysis
-
-
-def test_cluster_column_grid_and_words(fake: FakeAnalysis) -> None:
+def test_cluster_column_grid_and_words(with_analysis: FakeAnalysis) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/clusters.py").run()
     at.selectbox(key="inspect").set_value(2).run()
     assert not at.exception, [e.value for e in at.exception]
-    members = fake.frames[fake.frames["cluster"] == 2]
+    members = with_analysis.frames[with_analysis.frames["cluster"] == 2]
     assert f"Column grid: {len(members):,} of {len(members):,} frames" in _texts(at)
     words = next(d.value for d in at.dataframe if "words" in d.value.columns)
     top = words.iloc[0]
     assert top["char"] == "b" and top["frames"] == int((members["greedy_char"] == "b").sum())
-    truth = fake.images.set_index("image_id")["truth"]
+    truth = with_analysis.images.set_index("image_id")["truth"]
     expected = members[members["greedy_char"] == "b"]["image_id"].map(truth).value_counts()
     assert top["words"].startswith(f"{expected.index[0]} ×{expected.iloc[0]}")
 
 
-def test_wrongly_read_words_filter(fake: FakeAnalysis) -> None:
+def test_wrongly_read_words_filter(with_analysis: FakeAnalysis) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/clusters.py").run()
-    frames, images = fake.frames, fake.images
+    frames, images = with_analysis.frames, with_analysis.images
     wrong_images = images["image_id"][images["greedy_text"] != images["truth"]]
     shown = frames["umap_x"].notna() & (frames["greedy_class"] != 0)
     wrong = shown & frames["image_id"].isin(wrong_images)
@@ -156,8 +141,8 @@ def test_wrongly_read_words_filter(fake: FakeAnalysis) -> None:
     assert np.isclose(wrong.sum() / shown.sum(), 1 / 3, atol=0.1)
 
 
-def test_confusable_pair_frames_side_by_side(fake: FakeAnalysis) -> None:
-    frames = fake.frames
+def test_confusable_pair_frames_side_by_side(with_analysis: FakeAnalysis) -> None:
+    frames = with_analysis.frames
     names = {"a": "b", "b": "a", "c": "d", "d": "c", "∅": "a"}
     frames["top2_char"] = frames["greedy_char"].map(names).astype("string")
     frames["margin"] = frames["max_prob"] * 0.5  # the second choice is half as likely

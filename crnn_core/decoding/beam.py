@@ -264,14 +264,16 @@ def beam_search(
     threshold = -math.inf if prune_log_prob is None else float(prune_log_prob)
     if lm_weight < 0 or (lm_weight > 0 and lm is None):
         raise ValueError(f"lm_weight must be >= 0 and needs an lm; got {lm_weight}.")
-    use_lm = lm is not None and lm_weight > 0
-    lm_table = lm.table if lm is not None and use_lm else np.zeros((1, 1), np.float32)
-    symbols = lm.class_symbols(charset) if lm is not None and use_lm else np.zeros(1, np.int64)
-    start = lm.start_context if lm is not None and use_lm else 0
-    shift = lm.table.shape[0] // lm.table.shape[1] if lm is not None and use_lm else 1
+    # without fusion the kernel gets a 1x1 dummy table and weight 0 (its LM code then idles)
+    lm_table, symbols, start, shift = np.zeros((1, 1), np.float32), np.zeros(1, np.int64), 0, 1
+    weight, bonus = 0.0, 0.0
+    if lm is not None and lm_weight > 0:
+        lm_table, symbols, start = lm.table, lm.class_symbols(charset), lm.start_context
+        shift = lm.table.shape[0] // lm.table.shape[1]
+        weight, bonus = float(lm_weight), float(lm_bonus)
     labels, label_lengths, scores = _prefix_beam_search(
         logp, lengths, beam_width, top_k, threshold, per_frame, lm_table, symbols,
-        float(lm_weight if use_lm else 0.0), float(lm_bonus if use_lm else 0.0), start, shift,
+        weight, bonus, start, shift,
     )  # fmt: skip
     confidences = alignment_confidences(logp, lengths, labels[:, 0], label_lengths[:, 0]).tolist()
     characters = ["", *charset.characters]

@@ -1,7 +1,7 @@
 """Entry point: ``streamlit run dashboard/app.py`` (model: ``$CRNN_ARTIFACTS`` or ``artifacts/``).
 
 Sets up the page, the settings (``dashboard.settings``, whatever folder or flags it is started
-with) and the navigation; each page lives in ``dashboard/pages/`` and shows the artifact
+with) and the navigation; each page lives in ``dashboard/views/`` and shows the artifact
 faults itself (``ui.health_banner``).
 """
 
@@ -21,7 +21,7 @@ import streamlit as st  # noqa: E402
 from dashboard import settings  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-PAGES = HERE / "pages"
+PAGES = HERE / "views"  # not pages/: Streamlit would run those files without this entry
 FAVICON = HERE / "assets" / "favicon.png"  # a local file: a :material: icon is fetched online
 
 settings.enforce()

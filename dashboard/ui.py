@@ -36,8 +36,8 @@ def _fault_list(faults: list[Fault]) -> str:
 def health_banner() -> list[Fault]:
     """Every fault of the artifacts folder, each with its fix, at the top of a page; returns
     the faults. Each page that depends on the artifacts calls it (directly, through
-    ``require_recognizer`` or ``analysis_picker``): with a ``pages/`` folder Streamlit may run
-    a page without the app entry (AppTest always does), so the entry cannot do it for them."""
+    ``require_recognizer`` or ``analysis_picker``): a page can run without the app entry
+    (AppTest's ``switch_page`` does), so the entry cannot do it for them."""
     faults = services.get_faults()
     if not faults:
         return faults

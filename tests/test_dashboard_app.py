@@ -159,11 +159,11 @@ def test_corrupt_model_file_explains_the_fix(
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _no_trouble(at)
     assert "corrupt" in at.error[0].value or "not a Keras archive" in at.error[0].value
-    at.switch_page("pages/model.py").run()
+    at.switch_page("views/model.py").run()
     _no_trouble(at)  # the manifest still reads, so the Model page still works
 
 
-@pytest.mark.parametrize("page", ["pages/clusters.py", "pages/evaluation.py"])
+@pytest.mark.parametrize("page", ["views/clusters.py", "views/evaluation.py"])
 def test_analysis_pages_degrade_without_an_analysis(app: AppTest, page: str) -> None:
     app.switch_page(page).run()
     _no_trouble(app)
@@ -173,7 +173,7 @@ def test_analysis_pages_degrade_without_an_analysis(app: AppTest, page: str) -> 
 def test_clusters_page_with_an_analysis(with_analysis: FakeAnalysis) -> None:
     frames = with_analysis.frames
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/clusters.py").run()
+    at.switch_page("views/clusters.py").run()
     _no_trouble(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Silhouette · all"] == "0.410"
@@ -202,7 +202,7 @@ def test_clusters_page_with_an_analysis(with_analysis: FakeAnalysis) -> None:
 
 def test_clusters_page_states_baselines_and_both_views(with_analysis: FakeAnalysis) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/clusters.py").run()
+    at.switch_page("views/clusters.py").run()
     _no_trouble(at)
     texts = _texts(at)
     assert "**Silhouette** (−1 to 1)" in texts and "**Purity** (0 to 1)" in texts
@@ -244,7 +244,7 @@ def test_clusters_page_on_a_format_1_analysis(
     monkeypatch.setenv("CRNN_ARTIFACTS", str(root))
     monkeypatch.setattr(services, "_analysis_api", lambda: fake_analysis_api(old))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/clusters.py").run()
+    at.switch_page("views/clusters.py").run()
     _no_trouble(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Purity · all"] == "0.900" and metrics["Purity · non-blank"] == "0.880"
@@ -256,7 +256,7 @@ def test_clusters_page_on_a_format_1_analysis(
 
 def test_evaluation_page_with_an_analysis(with_analysis: FakeAnalysis) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/evaluation.py").run()
+    at.switch_page("views/evaluation.py").run()
     _no_trouble(at)
     datasets = next(d.value for d in at.dataframe if "dataset" in d.value.columns)
     assert sorted(datasets["dataset"]) == ["a", "b"]
@@ -286,7 +286,7 @@ def test_recognize_places_frames_on_the_map(with_analysis: FakeAnalysis) -> None
 
 
 def test_model_page_shows_the_manifest(app: AppTest) -> None:
-    app.switch_page("pages/model.py").run()
+    app.switch_page("views/model.py").run()
     _no_trouble(app)
     assert app.title[0].value == "Model"
     assert any("python train.py --run-dir runs/tiny" in c.value for c in app.code)
@@ -304,12 +304,12 @@ def test_analysis_of_another_model_is_flagged(with_analysis: FakeAnalysis, artif
 
     with_analysis.summary["model"] = {"sha256": "0" * 64}
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/clusters.py").run()
+    at.switch_page("views/clusters.py").run()
     assert any("another model" in w.value for w in at.warning)
     with_analysis.summary["model"] = {"sha256": load_manifest(artifacts)["files"]["model.keras"]}
     summary = Path(os.environ["CRNN_ARTIFACTS"]) / "analysis" / "summary.json"
     summary.write_text(json.dumps(with_analysis.summary))  # a re-run analysis: reloaded
     os.utime(summary, ns=(time.time_ns(), time.time_ns() + 10**9))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/clusters.py").run()
+    at.switch_page("views/clusters.py").run()
     assert not any("another model" in w.value for w in at.warning)

@@ -31,7 +31,7 @@ def test_clusters_reads_the_real_summary(app: AppTest, artifacts: Path) -> None:
     from crnn_core.analysis import load_analysis
 
     analysis = load_analysis(artifacts / "analysis")
-    app.switch_page("pages/clusters.py").run()
+    app.switch_page("views/clusters.py").run()
     assert not app.exception, [e.value for e in app.exception]
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Frames"] == f"{len(analysis.frames):,}"
@@ -42,7 +42,7 @@ def test_clusters_reads_the_real_summary(app: AppTest, artifacts: Path) -> None:
 
 
 def test_evaluation_scores_the_real_images(app: AppTest) -> None:
-    app.switch_page("pages/evaluation.py").run()
+    app.switch_page("views/evaluation.py").run()
     assert not app.exception, [e.value for e in app.exception]
     table = next(d.value for d in app.dataframe if "dataset" in d.value.columns)
     assert table["n"].sum() == 16

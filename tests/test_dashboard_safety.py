@@ -19,11 +19,11 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 PAGES = [
-    "pages/recognize.py",
-    "pages/clusters.py",
-    "pages/evaluation.py",
-    "pages/model.py",
-    "pages/your_data.py",
+    "views/recognize.py",
+    "views/clusters.py",
+    "views/evaluation.py",
+    "views/model.py",
+    "views/your_data.py",
 ]
 HOSTILE = "[x](http://e.com) ![i](http://e.com/a.png)"
 

@@ -41,7 +41,7 @@ def word_zip() -> bytes:
 def clusters_page(monkeypatch: pytest.MonkeyPatch, artifacts: Path) -> AppTest:
     monkeypatch.setenv("CRNN_ARTIFACTS", str(artifacts))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    return at.switch_page("pages/clusters.py").run()
+    return at.switch_page("views/clusters.py").run()
 
 
 def _texts(at: AppTest) -> str:
@@ -113,7 +113,7 @@ def test_a_hostile_zip_is_refused_with_its_reason(
 
 def test_cluster_column_grid_and_words(with_analysis: FakeAnalysis) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/clusters.py").run()
+    at.switch_page("views/clusters.py").run()
     at.selectbox(key="inspect").set_value(2).run()
     assert not at.exception, [e.value for e in at.exception]
     members = with_analysis.frames[with_analysis.frames["cluster"] == 2]
@@ -128,7 +128,7 @@ def test_cluster_column_grid_and_words(with_analysis: FakeAnalysis) -> None:
 
 def test_wrongly_read_words_filter(with_analysis: FakeAnalysis) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/clusters.py").run()
+    at.switch_page("views/clusters.py").run()
     frames, images = with_analysis.frames, with_analysis.images
     wrong_images = images["image_id"][images["greedy_text"] != images["truth"]]
     shown = frames["umap_x"].notna() & (frames["greedy_class"] != 0)
@@ -147,7 +147,7 @@ def test_confusable_pair_frames_side_by_side(with_analysis: FakeAnalysis) -> Non
     frames["top2_char"] = frames["greedy_char"].map(names).astype("string")
     frames["margin"] = frames["max_prob"] * 0.5  # the second choice is half as likely
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/clusters.py").run()
+    at.switch_page("views/clusters.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="pair").value == 0  # a / b
     second = frames["max_prob"] - frames["margin"]

@@ -106,7 +106,7 @@ def test_hostile_zip_never_writes_outside(artifacts: Path, tmp_path: Path) -> No
 def your_data_page(monkeypatch: pytest.MonkeyPatch, artifacts: Path) -> AppTest:
     monkeypatch.setenv("CRNN_ARTIFACTS", str(artifacts))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    return at.switch_page("pages/your_data.py").run()
+    return at.switch_page("views/your_data.py").run()
 
 
 def test_zip_upload_shows_table_gallery_charts_and_csv(

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +56,36 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(artifacts: Path, log: Path, timeout: float = 120) -> Iterator[str]:
+def streamlit_server(
+    artifacts: Path,
+    log: Path,
+    timeout: float = 120,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
     """``streamlit run dashboard/app.py`` on a free port with ``CRNN_ARTIFACTS=artifacts``;
-    yields its URL and kills the process group on exit."""
+    yields its URL and kills the process group on exit. ``cwd``: start it from that folder
+    (with the app's absolute path), as a user outside the repository would; ``env``: extra
+    environment variables for the server."""
     port = free_port()
-    env = dict(os.environ, CRNN_ARTIFACTS=str(artifacts), TF_CPP_MIN_LOG_LEVEL="2")
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+    env = {
+        **os.environ,
+        "CRNN_ARTIFACTS": str(artifacts),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **(env or {}),
+    }
+    script = "dashboard/app.py" if cwd is None else str(REPO / "dashboard" / "app.py")
+    command = [sys.executable, "-m", "streamlit", "run", script,
                "--server.headless", "true", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
     with log.open("w") as out:
         process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=cwd or REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -89,14 +108,26 @@ def streamlit_server(artifacts: Path, log: Path, timeout: float = 120) -> Iterat
 
 
 @contextlib.contextmanager
-def chromium_page(width: int = 1400, height: int = 1000) -> Iterator[Any]:
-    """A Playwright page in Debian's Chromium (headless)."""
+def chromium_page(
+    width: int = 1400,
+    height: int = 1000,
+    extra_args: Sequence[str] = (),
+    permissions: Sequence[str] = (),
+) -> Iterator[Any]:
+    """A Playwright page in Debian's Chromium (headless), in a fresh context (a new Streamlit
+    session). ``extra_args``: more Chromium flags (e.g. a fake camera); ``permissions``: granted
+    to every origin (e.g. ``"camera"``)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args]
+        )
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, permissions=list(permissions)
+            )
+            page = context.new_page()
             page.set_default_timeout(120_000)
             yield page
         finally:
@@ -133,6 +164,34 @@ def upload(page: Any, name: str, data: bytes, mime: str = "image/png") -> float:
         polling=50,
     )
     return time.perf_counter() - start
+
+
+def fake_camera_args(video: Path) -> list[str]:
+    """Chromium flags that answer ``getUserMedia`` with ``video`` (an MJPEG file: one JPEG is
+    a one-frame clip) and no permission prompt, so ``st.camera_input`` runs headless."""
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+
+
+def metric_value(page: Any, label: str) -> str:
+    """The value shown by the first ``st.metric`` whose label contains ``label``."""
+    metric = page.locator("[data-testid='stMetric']", has_text=label).first
+    return str(metric.locator("[data-testid='stMetricValue']").inner_text())
+
+
+def wait_for_metric(page: Any, label: str, value: str) -> None:
+    """Wait until the metric labelled ``label`` shows exactly ``value`` (after a rerun)."""
+    page.wait_for_function(
+        "([label, value]) => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".some(m => m.querySelector('[data-testid=\"stMetricLabel\"]')?.textContent"
+        ".includes(label) && m.querySelector('[data-testid=\"stMetricValue\"]')"
+        "?.textContent.trim() === value)",
+        arg=[label, value],
+        polling=100,
+    )
 
 
 def prediction_text(page: Any) -> str:

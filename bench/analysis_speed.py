@@ -1,172 +1,195 @@
-"""Seconds per stage of ``python -m crnn_core analyze`` on synthetic words: cold vs warm.
+"""Peak memory, wall and CPU seconds per stage of ``analyze`` on synthetic words, at several sizes.
 
-Usage: python bench/analysis_speed.py [--count 3000] [--artifacts artifacts] [--umap-sample 20000]
-       [--runs 1|2]
+Usage: python bench/analysis_speed.py [--counts 1000 3000 10000] [--artifacts artifacts]
+       [--umap-sample N] [--silhouette-sample N]
 
-One process runs the whole analysis twice on the same images: the first run is *cold* (UMAP's
-numba compilation, TensorFlow tracing, beam-search kernels loading), the second *warm* (what a
-re-run in a long-lived process costs). Goals: warm <= 60 s, cold <= 180 s for 3000 images.
-Reading the data (synthetic rendering) and loading the model happen once and count in both
-totals. Every stage also shows process CPU seconds, which other jobs on a busy machine inflate
-far less than wall time, and its share of the warm run (the baseline measured in the same run).
-Then it times placing 100 new frames on the map, against the same frames' model inference, and
-against 100 000 references (the most the dashboard shows). Without a model in ``--artifacts``
-a tiny random CRNN is built (timings of the model stages are then not representative).
+Each count runs in a fresh process (``--one``), exactly as ``python -m crnn_core analyze`` does
+(``crnn_core.analysis.command.analyze``): a child process runs the model stage (TensorFlow:
+load model, render the words, logits, greedy + beam decoding) and exits; this process, which
+never imports TensorFlow, does export, KMeans, scores, matching, confusions, UMAP on a sample,
+placement of the other frames, writing.
 
-Memory: the peak VmRSS and RssAnon of each stage of the cold run (``_memory.MemorySampler``,
-fed by the pipeline's stage hook); VmRSS counts TensorFlow's shared-library pages (~0.5 GiB),
-RssAnon is what the run itself allocates. ``--runs 1`` skips the warm run (and its timing).
+**Peak memory** = the larger of the two processes' peak RSS: they run one after the other, so
+that is what the machine must hold. Printed per stage and process (sampled every 20 ms from
+``/proc``: VmRSS and RssAnon, see ``_memory``), plus each process's exact high-water mark
+(``VmHWM``) and the sampled peak of both together, which shows they never overlap much.
+
+Goals (issue 12): 3000 images <= 1024 MiB peak and <= 60 s wall on 2 cores; cost per image flat
+up to 20 000 images. On a shared, busy machine wall time is inflated, so CPU seconds per image
+and the ratio of each size's per-image cost to the 3000-image one (same run) are printed too,
+with the CPU model and load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _common import ROOT, machine_line, print_table  # first: puts the repo on sys.path
 from _memory import MemorySampler
 
-from crnn_core.analysis import load_analysis, place_new_frames
-from crnn_core.analysis.inputs import read_inputs
-from crnn_core.analysis.pipeline import AnalysisConfig, run_analysis
-from crnn_core.analysis.projection import FramePlacer
-from crnn_core.artifacts import load_manifest, load_recognizer
-from crnn_core.recognizer import Recognizer
+GOAL_MIB, GOAL_SECONDS, GOAL_COUNT = 1024, 60.0, 3000
 
 
-def recognizer_for(artifacts: Path, scratch: Path) -> tuple[Recognizer, str]:
-    if (artifacts / "model.keras").is_file():
-        return load_recognizer(artifacts), str(artifacts)
-    from crnn_core.artifacts import save_artifacts
-    from crnn_core.charset import Charset
-    from crnn_core.model import ModelConfig, build_crnn
+def one_run(args: argparse.Namespace) -> None:
+    """Run ``analyze`` once in this (fresh) process; write the figures to ``args.json``."""
+    from crnn_core.analysis.command import analyze
+    from crnn_core.analysis.model_outputs import peak_rss_mib
+    from crnn_core.analysis.pipeline import AnalysisConfig
 
-    charset = Charset.preset()
-    config = ModelConfig(charset.num_classes, conv_channels=(8, 8, 16, 16, 16, 16), lstm_units=16)
-    save_artifacts(scratch / "tiny", build_crnn(config), charset, config, {"note": "bench"})
-    return load_recognizer(scratch / "tiny"), "tiny random CRNN (no model in --artifacts)"
+    overrides = {"umap_sample": args.umap_sample, "silhouette_sample": args.silhouette_sample}
+    config = AnalysisConfig(seed=args.seed, progress=False,
+                            **{k: v for k, v in overrides.items() if v})  # fmt: skip
+    start = time.perf_counter()
+    with MemorySampler() as memory:
+        summary = analyze([f"synthetic:{args.one}"], args.out, args.artifacts, config,
+                          max_frames=None, on_stage=memory.stage)  # fmt: skip
+    wall = time.perf_counter() - start
+    result = {
+        "count": args.one, "wall": wall, "summary": summary,
+        "own": memory.peaks, "child": memory.child_peaks, "total": memory.total_peaks,
+        "parent_hwm": peak_rss_mib(), "tensorflow_here": "tensorflow" in sys.modules,
+    }  # fmt: skip
+    Path(args.json).write_text(json.dumps(result, default=float))
 
 
-def median_seconds(run: object, repeats: int = 7) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def run_count(count: int, args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
+    out, figures = scratch / f"out{count}", scratch / f"run{count}.json"
+    command = [
+        sys.executable,
+        __file__,
+        "--one",
+        str(count),
+        "--out",
+        str(out),
+        "--json",
+        str(figures),
+        "--artifacts",
+        str(args.artifacts),
+        "--seed",
+        str(args.seed),
+    ]
+    for name in ("umap_sample", "silhouette_sample"):
+        if getattr(args, name):
+            command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    subprocess.run(command, check=True)
+    result: dict[str, Any] = json.loads(figures.read_text())
+    result["out"] = str(out)
+    return result
 
 
-def placement_figures(out: Path, recognizer: Recognizer) -> None:
+def print_memory(result: dict[str, Any]) -> float:
+    """Per-stage peaks of one run; returns the peak memory (larger process's VmHWM)."""
+    summary, rows = result["summary"], []
+    for stage, own in result["own"].items():
+        child, total = result["child"].get(stage, (0, 0)), result["total"].get(stage, (0, 0))
+        rows.append([stage, f"{own[0]:.0f}", f"{own[1]:.0f}", f"{child[0]:.0f}",
+                     f"{child[1]:.0f}", f"{total[0]:.0f}"])  # fmt: skip
+    model_hwm = summary["memory"]["model_process_peak_rss_mib"] or 0.0
+    parent_hwm = result["parent_hwm"] or 0.0
+    rows.append(["VmHWM (exact peak)", f"{parent_hwm:.0f}", "", f"{model_hwm:.0f}", "", ""])
+    counts = summary["counts"]
+    print(f"\n{counts['images']} images, {counts['frames']} frames: memory (MiB)")
+    print_table(["stage", "analysis VmRSS", "analysis RssAnon", "model child VmRSS",
+                 "model child RssAnon", "both together"], rows)  # fmt: skip
+    print(f"TensorFlow imported in the analysis process: {result['tensorflow_here']}")
+    return max(parent_hwm, model_hwm)
+
+
+def print_costs(results: list[dict[str, Any]]) -> None:
+    """Wall/CPU seconds per stage and per 1000 images at every count, and the flatness ratio."""
+    base = next((r for r in results if r["count"] == GOAL_COUNT), results[0])
+    last = results[-1]
+    stages = list(last["summary"]["timings_seconds"])
+    header = ["stage"]
+    for r in results:
+        header += [f"{r['count']}: wall s", "cpu s", "cpu s/1k img"]
+    header.append(f"cpu/img {last['count']} ÷ {base['count']}")
+    rows = []
+    for stage in [*stages, "TOTAL"]:
+        row: list[object] = [stage]
+        per: dict[int, float] = {}
+        for r in results:
+            wall, cpu = r["summary"]["timings_seconds"], r["summary"]["timings_cpu_seconds"]
+            w = sum(wall.values()) if stage == "TOTAL" else wall.get(stage, 0.0)
+            c = sum(cpu.values()) if stage == "TOTAL" else cpu.get(stage, 0.0)
+            per[r["count"]] = 1000 * c / r["count"]
+            row += [f"{w:.1f}", f"{c:.1f}", f"{per[r['count']]:.2f}"]
+        ratio = per[last["count"]] / per[base["count"]] if per[base["count"]] else float("nan")
+        row.append(f"{ratio:.2f}")
+        rows.append(row)
+    print("\nseconds per stage (model stages: child process CPU; the rest: this process)")
+    print_table(header, rows)
+
+
+def placement_figures(out: str) -> None:
+    """Placing 100 new frames on the map, as the dashboard does for an uploaded word."""
+    from crnn_core.analysis import load_analysis, place_new_frames
+    from crnn_core.analysis.projection import FramePlacer
+
     analysis = load_analysis(out)
-    images = analysis.images
-    picked, frames = [], 0
-    for image_id, n in zip(images["image_id"], images["n_frames"], strict=True):
-        picked.append(int(image_id))
-        frames += int(n)
-        if frames >= 100:
-            break
-    logits = np.concatenate([analysis.logits(i) for i in picked])[:100]
+    logits = analysis.all_logits()[:100].astype(np.float32)
     start = time.perf_counter()
     place_new_frames(analysis, logits)
     first = time.perf_counter() - start
-    placed = median_seconds(lambda: place_new_frames(analysis, logits))
-    pixels = [analysis.image(i) for i in picked]
-    inference = median_seconds(lambda: recognizer.frame_logits(pixels), repeats=3)
+    start = time.perf_counter()
+    for _ in range(7):
+        place_new_frames(analysis, logits)
+    again = (time.perf_counter() - start) / 7
     rng = np.random.default_rng(0)
-    big = FramePlacer(
-        rng.normal(size=(100_000, logits.shape[1])).astype(np.float32),
-        rng.normal(size=(100_000, 2)),
-    )
-    queries = rng.normal(size=(100, logits.shape[1])).astype(np.float32)
-    big_placed = median_seconds(lambda: big.place(queries))
+    big = FramePlacer(rng.normal(size=(100_000, logits.shape[1])).astype(np.float32),
+                      rng.normal(size=(100_000, 2)))  # fmt: skip
+    start = time.perf_counter()
+    big.place(rng.normal(size=(100, logits.shape[1])).astype(np.float32))
     reference = int(analysis.summary["placement"]["reference_frames"])
-    print(f"\nplacing 100 new frames ({reference} reference frames):")
-    print_table(
-        ["what", "seconds", "x model inference"],
-        [
-            ["model inference of their images (baseline)", f"{inference:.4f}", "1.00"],
-            ["first call (loads logits, builds index)", f"{first:.4f}", f"{first / inference:.2f}"],
-            ["place_new_frames, median of 7", f"{placed:.4f}", f"{placed / inference:.2f}"],
-            ["against 100 000 references", f"{big_placed:.4f}", f"{big_placed / inference:.2f}"],
-        ],
-    )
-
-
-def print_memory(memory: MemorySampler) -> None:
-    """Peak VmRSS / RssAnon per stage of the cold run, and over the whole run."""
-    rows = [[stage, f"{rss:.0f}", f"{anon:.0f}"] for stage, (rss, anon) in memory.peaks.items()]
-    rss, anon = memory.overall()
-    rows.append(["PEAK", f"{rss:.0f}", f"{anon:.0f}"])
-    print_table(["stage (cold run)", "peak VmRSS MiB", "peak RssAnon MiB"], rows)
-    print(f"goal: peak <= 1024 MiB: VmRSS {'met' if rss <= 1024 else 'MISSED'}, "
-          f"RssAnon {'met' if anon <= 1024 else 'MISSED'}")  # fmt: skip
+    print(f"\nplacing 100 new frames: first call {first:.3f} s (loads logits, builds the "
+          f"index), then {again:.4f} s ({reference} references); against 100 000 references "
+          f"{time.perf_counter() - start:.4f} s")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--counts", type=int, nargs="+", default=[1000, GOAL_COUNT, 10000])
     parser.add_argument("--artifacts", type=Path, default=ROOT / "artifacts")
-    parser.add_argument("--umap-sample", type=int, default=20000)
+    parser.add_argument("--umap-sample", type=int, default=0, help="0: AnalysisConfig default")
+    parser.add_argument("--silhouette-sample", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, choices=(1, 2), default=2, help="1: cold run only")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(machine_line())
-    with tempfile.TemporaryDirectory() as scratch_name, MemorySampler() as memory:
-        scratch = Path(scratch_name)
-        start = time.perf_counter()
-        memory.stage("load_model")
-        recognizer, model_name = recognizer_for(args.artifacts, scratch)
-        load_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        memory.stage("read_data")
-        words, _ = read_inputs([f"synthetic:{args.count}"], recognizer.charset,
-                               recognizer.max_width, args.seed, None, progress=False)  # fmt: skip
-        read_seconds = time.perf_counter() - start
-        config = AnalysisConfig(seed=args.seed, umap_sample=args.umap_sample, progress=False)
-        runs = {"cold": run_analysis(recognizer, words, scratch / "cold", config,
-                                     on_stage=memory.stage)}  # fmt: skip
-        memory.stage("after the cold run")
-        counts = runs["cold"]["counts"]
-        print(f"model: {model_name}; {counts['images']} images, {counts['frames']} frames")
-        print_memory(memory)
-        if args.runs == 1:
-            return
-        runs["warm"] = run_analysis(recognizer, words, scratch / "warm", config)
-        cold, warm = runs["cold"], runs["warm"]
-        counts = warm["counts"]
-        print(f"model: {model_name}; {counts['images']} images, {counts['frames']} frames, "
-              f"K={warm['k']}, UMAP on {warm['umap']['rows']} frames")  # fmt: skip
-        rows = [
-            ["load model (once)", f"{load_seconds:.1f}", "", f"{load_seconds:.1f}", "", ""],
-            ["read data (once)", f"{read_seconds:.1f}", "", f"{read_seconds:.1f}", "", ""],
-        ]
-        warm_total = sum(warm["timings_seconds"].values())
-        for stage, seconds in warm["timings_seconds"].items():
-            cold_wall, cold_cpu = cold["timings_seconds"][stage], cold["timings_cpu_seconds"][stage]
-            warm_cpu = warm["timings_cpu_seconds"][stage]
-            rows.append([
-                stage, f"{cold_wall:.1f}", f"{cold_cpu:.1f}", f"{seconds:.1f}", f"{warm_cpu:.1f}",
-                f"{100 * seconds / warm_total:.0f}%",
-            ])  # fmt: skip
-        once = load_seconds + read_seconds
-        cold_total = once + sum(cold["timings_seconds"].values())
-        rows.append(["TOTAL", f"{cold_total:.1f}", "", f"{once + warm_total:.1f}", "", ""])
-        print_table(["stage", "cold s", "cold cpu s", "warm s", "warm cpu s", "warm share"], rows)
-        print(f"goals: warm <= 60 s ({'met' if once + warm_total <= 60 else 'MISSED'}), "
-              f"cold <= 180 s ({'met' if cold_total <= 180 else 'MISSED'})")  # fmt: skip
-        same = load_analysis(scratch / "cold").frames.equals(load_analysis(scratch / "warm").frames)
-        print(f"cold and warm frames tables identical (seeded, reproducible): {same}")
-        placement_figures(scratch / "warm", recognizer)
-        sizes = warm["files_bytes"]
-        print(f"\noutput folder: {sum(sizes.values()) / 1e6:.2f} MB "
-              + ", ".join(f"{k} {v / 1e6:.2f}" for k, v in sizes.items()))  # fmt: skip
-        if (args.artifacts / "manifest.json").is_file():
-            sha = load_manifest(args.artifacts)["files"].get("model.keras", "")
-            print(f"model sha256 {sha[:12]}…")
+    if args.one:
+        one_run(args)
+        return
+    if not (args.artifacts / "model.keras").is_file():
+        raise SystemExit(f"no model in {args.artifacts}: pass --artifacts")
+    print("before:", machine_line())
+    with tempfile.TemporaryDirectory() as scratch:
+        results = [run_count(n, args, Path(scratch)) for n in sorted(args.counts)]
+        for result in results:
+            peak = print_memory(result)
+            if result["count"] == GOAL_COUNT:
+                wall = result["wall"]
+                print(f"goal at {GOAL_COUNT} images: peak {peak:.0f} MiB <= {GOAL_MIB} "
+                      f"{'met' if peak <= GOAL_MIB else 'MISSED'}; wall {wall:.1f} s <= "
+                      f"{GOAL_SECONDS:.0f} {'met' if wall <= GOAL_SECONDS else 'MISSED'} "
+                      "(wall is inflated on a busy machine)")  # fmt: skip
+        print_costs(results)
+        for r in results:
+            print(f"{r['count']} images: wall {r['wall']:.1f} s for the whole analyze call")
+        placement_figures(results[-1]["out"])
+        summary = results[-1]["summary"]
+        print(f"K={summary['k']}, UMAP on {summary['umap']['rows']} frames, "
+              f"{summary['placement']['placed_frames']} placed; model sha256 "
+              f"{(summary['model'] or {}).get('sha256', '')[:12]}…")  # fmt: skip
+    print("after:", machine_line())
 
 
 if __name__ == "__main__":

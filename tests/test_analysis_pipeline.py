@@ -199,6 +199,25 @@ def test_new_frames_land_on_their_reference_positions(
         assert np.median(error) < 0.01 * extent
         clusters = assign_clusters(analysis, found.logits)
         assert np.mean(clusters == frames.loc[rows, "cluster"].to_numpy()) >= 0.9
+        own = assign_clusters(analysis, found.logits, view="non_blank")
+        stored = frames.loc[rows, "cluster_non_blank"].to_numpy()
+        assert np.mean(own == stored) >= 0.9  # its own centres, -1 where blank
+
+
+def test_each_view_assigns_with_its_own_centres(analysis: Analysis) -> None:
+    """Stored frames assigned afresh get back the cluster each clustering gave them."""
+    frames = analysis.frames
+    logits = analysis.all_logits().astype(np.float32)
+    assert np.mean(assign_clusters(analysis, logits) == frames["cluster"].to_numpy()) >= 0.99
+    own = assign_clusters(analysis, logits, view="non_blank")
+    np.testing.assert_array_equal(own == -1, frames["greedy_class"].to_numpy() == 0)
+    if "non_blank" in analysis.views:
+        agree = own == frames["cluster_non_blank"].to_numpy()
+        assert np.mean(agree) >= 0.99
+        inside = own >= 0  # with the all-frame centres the ids would be another numbering
+        assert np.mean(assign_clusters(analysis, logits)[inside] == own[inside]) < 0.5
+    with pytest.raises(AnalysisError, match="Unknown clustering"):
+        assign_clusters(analysis, logits, view="nope")
 
 
 def test_incomplete_folder_is_explained(run: dict[str, Any], tmp_path: Path) -> None:

@@ -59,3 +59,29 @@ def test_bad_inputs_are_explained() -> None:
     assert placer.place(np.zeros((0, 4), np.float32))[0].shape == (0,)
     with pytest.raises(ValueError, match="NaN"):
         FramePlacer(reference, np.full((50, 2), np.nan))
+
+
+def test_held_out_frames_land_among_their_neighbours() -> None:
+    """The frames outside the UMAP sample, placed by cluster (``place_by_cluster``), land where
+    the exact nearest-reference placement puts them, i.e. among their own group."""
+    from crnn_core.analysis.clustering import fit_kmeans
+    from crnn_core.analysis.projection import place_by_cluster
+
+    rng = np.random.default_rng(3)
+    centers = rng.normal(0, 6, size=(12, 20))
+    group = rng.integers(0, 12, 4000)
+    frames = (centers[group] + rng.normal(size=(4000, 20))).astype(np.float32)
+    coords = frames @ rng.normal(size=(20, 2))
+    km = fit_kmeans(frames, 12, seed=0)
+    reference, held_out = np.arange(0, 3000), np.arange(3000, 4000)
+    placer = FramePlacer(frames[reference], coords[reference], n_neighbors=10)
+    x, y = place_by_cluster(placer, frames[held_out], km.labels[held_out],
+                            km.labels[reference], km.centers, probe=3)  # fmt: skip
+    exact_x, exact_y = placer.place(frames[held_out])
+    extent = np.ptp(coords, axis=0).max()
+    gap = np.hypot(x - exact_x, y - exact_y)
+    assert np.mean(gap < 1e-3 * extent) >= 0.95 and gap.max() < 0.05 * extent
+    own = np.hypot(x - coords[held_out, 0], y - coords[held_out, 1])  # the map is a projection
+    shuffled = rng.permutation(held_out)
+    chance = np.hypot(*(coords[shuffled] - coords[held_out]).T)
+    assert np.median(own) < 0.25 * np.median(chance)

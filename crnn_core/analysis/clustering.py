@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
-from sklearn.preprocessing import StandardScaler
 
 __all__ = [
     "SILHOUETTE_STREAM",
@@ -47,20 +46,41 @@ SILHOUETTE_STREAM = 1
 independent of the KMeans fit sample's ``default_rng(seed)``."""
 
 
-def standardize(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(standardized float32, mean, scale)`` per feature column (StandardScaler).
+STANDARDIZE_CHUNK = 16384
+"""Frames per block when standardizing: temporaries stay a few MiB whatever the frame count."""
 
-    Constant columns get scale 1 (sklearn's rule), so nothing divides by zero.
+
+def standardize(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(standardized float32, mean, scale)`` per feature column (StandardScaler's figures).
+
+    Mean and variance are accumulated in float64 block by block (two passes), so a float16
+    input is never copied whole in float64. Constant columns get scale 1 (sklearn's rule), so
+    nothing divides by zero.
     """
-    scaler = StandardScaler().fit(features)
-    mean = scaler.mean_.astype(np.float32)
-    scale = scaler.scale_.astype(np.float32)
+    n, d = features.shape
+    total = np.zeros(d)
+    for lo in range(0, n, STANDARDIZE_CHUNK):
+        total += features[lo : lo + STANDARDIZE_CHUNK].sum(axis=0, dtype=np.float64)
+    mean64 = total / max(n, 1)
+    squares = np.zeros(d)
+    for lo in range(0, n, STANDARDIZE_CHUNK):
+        block = features[lo : lo + STANDARDIZE_CHUNK].astype(np.float64) - mean64
+        squares += (block**2).sum(axis=0)
+    scale64 = np.sqrt(squares / max(n, 1))
+    scale64[scale64 < 10 * np.finfo(np.float64).eps] = 1.0
+    mean, scale = mean64.astype(np.float32), scale64.astype(np.float32)
     return apply_standardize(features, mean, scale), mean, scale
 
 
 def apply_standardize(features: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """``(features - mean) / scale`` in float32; the transform ``standardize`` fitted."""
-    return (np.asarray(features, dtype=np.float32) - mean) / scale
+    """``(features - mean) / scale`` in float32 (block by block, one output array); the
+    transform ``standardize`` fitted."""
+    out = np.empty(features.shape, np.float32)
+    for lo in range(0, features.shape[0], STANDARDIZE_CHUNK):
+        block = np.asarray(features[lo : lo + STANDARDIZE_CHUNK], dtype=np.float32) - mean
+        block /= scale
+        out[lo : lo + STANDARDIZE_CHUNK] = block
+    return out
 
 
 @dataclass(frozen=True)

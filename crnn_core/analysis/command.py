@@ -13,12 +13,13 @@ gives words the model has not been trained on.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from crnn_core.analysis.pipeline import AnalysisConfig
-from crnn_core.analysis.stages import StageHook, StageTimer
+from crnn_core.analysis.stages import StageHook
 
 __all__ = ["DEFAULT_MAX_FRAMES", "analyze"]
 
@@ -28,34 +29,25 @@ DEFAULT_MAX_FRAMES = 200_000
 def analyze(
     data: Sequence[str],
     out: str | Path,
-    artifacts: str | Path,
+    artifacts: str | Path | None = None,
     config: AnalysisConfig | None = None,
     max_frames: int | None = DEFAULT_MAX_FRAMES,
     on_stage: StageHook | None = None,
+    verbose: bool = False,
 ) -> dict[str, Any]:
-    """Load the model, read ``data`` specs, run the analysis into ``out``; return the summary.
-    ``on_stage`` hears each stage name (``crnn_core.analysis.stages.STAGES``) as it starts."""
-    from crnn_core.analysis.inputs import read_inputs
+    """Run the model stage in a child process (TensorFlow lives and dies there), then the
+    analysis here into ``out``; return the summary. ``artifacts=None``: the default model
+    folder. ``on_stage`` hears each stage name (``crnn_core.analysis.stages.STAGES``) as it
+    starts. The hand-over files live in a temporary folder removed at the end."""
+    from crnn_core.analysis.model_stage import ModelRequest, run_model_stage
     from crnn_core.analysis.pipeline import run_analysis
-    from crnn_core.artifacts import load_manifest, load_recognizer
 
     config = config or AnalysisConfig()
-    timer = StageTimer(on_stage)
-    with timer.stage("load_model"):
-        recognizer = load_recognizer(artifacts)
-        manifest = load_manifest(artifacts)
-    with timer.stage("read_data"):
-        words, sources = read_inputs(
-            data, recognizer.charset, recognizer.max_width, config.seed, max_frames,
-            config.progress,
-        )  # fmt: skip
-    context = {
-        "model": {
-            "artifacts": str(artifacts),
-            "sha256": manifest.get("files", {}).get("model.keras"),
-        },
-        "data": [s.to_dict() for s in sources],
-        "max_frames": max_frames,
-        "timings_seconds": timer.seconds,
-    }
-    return run_analysis(recognizer, words, out, config, context, on_stage)
+    request = ModelRequest(
+        data=list(data), artifacts=None if artifacts is None else str(artifacts),
+        seed=config.seed, max_frames=max_frames, batch_size=config.batch_size,
+        beam_width=config.beam_width, progress=config.progress, verbose=verbose,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="crnn-model-stage-") as scratch:
+        outputs = run_model_stage(request, scratch, on_stage)
+        return run_analysis(outputs, out, config, {"max_frames": max_frames}, on_stage)

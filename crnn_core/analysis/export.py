@@ -32,6 +32,8 @@ __all__ = [
     "greedy_texts",
     "images_table",
     "shift_to_max",
+    "stored_features",
+    "stored_greedy_mismatches",
     "to_float16_argmax_exact",
 ]
 
@@ -79,6 +81,19 @@ def to_float16_argmax_exact(shifted: np.ndarray) -> tuple[np.ndarray, int]:
     return half, int(bad.size)
 
 
+def stored_features(logits: RaggedArray, chunk: int = 16384) -> tuple[RaggedArray, int]:
+    """The stored float16 features of raw ``logits`` (e.g. memory-mapped), ``chunk`` frames at a
+    time, so the float32 logits are never all in memory; ``(features, repaired frames)``."""
+    values = logits.values
+    half = np.empty(values.shape, np.float16)
+    repaired = 0
+    for lo in range(0, values.shape[0], chunk):
+        block = shift_to_max(values[lo : lo + chunk])
+        half[lo : lo + chunk], fixed = to_float16_argmax_exact(block)
+        repaired += fixed
+    return RaggedArray(half, logits.offsets), repaired
+
+
 def _pad(items: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.array([item.shape[0] for item in items], dtype=np.int64)
     padded = np.zeros((len(items), max(int(lengths.max()), 1), items[0].shape[1]), np.float32)
@@ -101,6 +116,17 @@ def greedy_mismatches(original: Sequence[np.ndarray], stored: RaggedArray, chars
     before = greedy_texts(original, charset)
     after = greedy_texts([stored[i] for i in range(len(stored))], charset)
     return sum(a != b for a, b in zip(before, after, strict=True))
+
+
+def stored_greedy_mismatches(stored: RaggedArray, texts: Sequence[str], charset: Charset) -> int:
+    """Images whose greedy text from the stored features differs from ``texts`` (the model
+    stage's greedy texts of the float32 logits)."""
+    chunk, mismatches = 512, 0
+    for lo in range(0, len(stored), chunk):
+        items = [stored[i] for i in range(lo, min(lo + chunk, len(stored)))]
+        found = greedy_texts(items, charset, chunk)
+        mismatches += sum(a != b for a, b in zip(found, texts[lo : lo + chunk], strict=True))
+    return mismatches
 
 
 def frame_statistics(values: np.ndarray, chunk: int = 8192) -> dict[str, np.ndarray]:

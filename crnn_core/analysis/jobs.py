@@ -53,7 +53,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("logits", ("model_logits", "decode_greedy_beam", "export")),
     ("KMeans", ("kmeans",)),
     ("scores", ("scores", "matching", "confusions")),
-    ("UMAP", ("umap", "write")),
+    ("UMAP", ("umap", "umap_place", "write")),
 )
 """The steps a user sees, each with the pipeline stages (``stages.STAGES``) it covers."""
 _STEP_OF = {stage: i for i, (_, stages) in enumerate(STEPS) for stage in stages}

@@ -27,7 +27,7 @@ from crnn_core.analysis.io import (
     read_table,
 )
 from crnn_core.analysis.projection import FramePlacer
-from crnn_core.charset import Charset
+from crnn_core.charset import BLANK_INDEX, Charset
 from crnn_core.geometry import frame_columns
 
 __all__ = ["Analysis", "assign_clusters", "load_analysis", "place_new_frames"]
@@ -192,9 +192,27 @@ def place_new_frames(analysis: Analysis, logits: np.ndarray) -> tuple[np.ndarray
     return analysis.placer.place(analysis.standardize(logits))
 
 
-def assign_clusters(analysis: Analysis, logits: np.ndarray) -> np.ndarray:
-    """Nearest KMeans centre (cluster id, int16) of new frames' raw logits ``(frames, classes)``."""
+CENTERS_OF_VIEW = {"all": "centers", "non_blank": "centers_non_blank"}
+"""The placement.npz array holding each clustering's KMeans centres."""
+
+
+def assign_clusters(analysis: Analysis, logits: np.ndarray, view: str = "all") -> np.ndarray:
+    """Cluster ids (int16) of new frames' raw logits ``(frames, classes)`` in clustering
+    ``view``: the nearest of *that* view's KMeans centres. In ``non_blank`` a frame whose
+    greedy label is blank is outside the clustering and gets ``-1``, as in
+    ``frames.cluster_non_blank``."""
+    if view not in CENTERS_OF_VIEW:
+        known = list(CENTERS_OF_VIEW)
+        raise AnalysisError(f"Unknown clustering {view!r}; expected one of {known}.")
     features = analysis.standardize(logits)
-    centers = analysis._placement["centers"]
-    distances = ((features[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
-    return distances.argmin(axis=1).astype(np.int16)
+    centers = analysis._placement.get(CENTERS_OF_VIEW[view])
+    out = np.full(features.shape[0], -1, dtype=np.int16)
+    inside = np.ones(features.shape[0], bool)
+    if view == "non_blank":
+        inside = np.asarray(logits).argmax(axis=1) != BLANK_INDEX
+    if centers is None or centers.shape[0] == 0 or not inside.any():
+        return out
+    squared = (centers.astype(np.float64) ** 2).sum(axis=1)
+    distances = squared[None, :] - 2.0 * (features[inside] @ centers.T)
+    out[inside] = distances.argmin(axis=1)
+    return out

@@ -12,31 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from crnn_core.analysis import clustering, confusion, export, matching, views
-from crnn_core.analysis.inputs import WordImage
-from crnn_core.analysis.io import (
-    FILES,
-    FORMAT,
-    RaggedArray,
-    save_ragged,
-    write_json,
-    write_table,
-)
-from crnn_core.analysis.projection import FramePlacer, fit_umap
-from crnn_core.analysis.stages import StageHook, StageTimer, chunks
+from crnn_core.analysis.io import FILES, FORMAT, RaggedArray, save_ragged, write_json, write_table
+from crnn_core.analysis.model_outputs import ModelOutputs, peak_rss_mib
+from crnn_core.analysis.projection import FramePlacer, fit_umap, place_by_cluster
+from crnn_core.analysis.stages import StageHook, StageTimer
 from crnn_core.charset import BLANK_INDEX, Charset
-
-if TYPE_CHECKING:
-    from crnn_core.recognizer import Recognizer
 
 __all__ = ["AnalysisConfig", "run_analysis"]
 
@@ -52,6 +41,14 @@ PLACEMENT_NOTE = (
     "logits.npz, standardized at load time."
 )
 
+
+PLACED_NOTE = (
+    "Frames outside the UMAP sample are placed like new frames (the weighted mean of their "
+    "nearest reference frames' positions), searching the references of their own KMeans "
+    "cluster (all-frame view) and of the placement_probe - 1 clusters with the nearest centres."
+)
+PLACE_CHUNK = 8192
+"""Frames placed on the map per block (the placer's distance blocks are smaller still)."""
 
 ACCURACY_COLUMNS = (
     "greedy_correct_acc36", "greedy_correct_case", "beam_correct_acc36", "beam_correct_case",
@@ -78,6 +75,7 @@ class AnalysisConfig:
     silhouette_sample: int = 20000
     kmeans_fit_sample: int = 20000
     placement_neighbors: int = 10
+    placement_probe: int = 4
     min_top2_prob: float = 0.1
     k_non_blank: int | None = None
     min_match_share: float = matching.MIN_MATCH_SHARE
@@ -91,25 +89,6 @@ def _mean_flag(series: pd.Series) -> float | None:
     return float(valid.mean()) if len(valid) else None
 
 
-def _model_outputs(
-    recognizer: Recognizer, words: Sequence[WordImage], config: AnalysisConfig, timer: StageTimer
-) -> tuple[list[np.ndarray], list[tuple[str, float]], list[tuple[str, float]]]:
-    logits: list[np.ndarray] = []
-    with timer.stage("model_logits"):
-        for part in chunks(len(words), 512, "logits", config.progress):
-            found = recognizer.frame_logits([w.image for w in words[part]], config.batch_size)
-            logits.extend(f.logits for f in found)
-    with timer.stage("decode_greedy_beam"):
-        greedy = [(p.text, p.confidence) for p in recognizer.decode(logits, "greedy")]
-        beam: list[tuple[str, float]] = []
-        for part in chunks(
-            len(words), 256, f"beam search (width {config.beam_width})", config.progress
-        ):
-            preds = recognizer.decode(logits[part], "beam", config.beam_width, top_k=1)
-            beam.extend((p.text, p.confidence) for p in preds)
-    return logits, greedy, beam
-
-
 @dataclass
 class _Exported:
     stored: RaggedArray  # float16 features, ragged over images
@@ -118,33 +97,27 @@ class _Exported:
     notes: dict[str, Any]
 
 
-def _export(
-    out: Path,
-    words: Sequence[WordImage],
-    logits: list[np.ndarray],
-    greedy: list[tuple[str, float]],
-    beam: list[tuple[str, float]],
-    charset: Charset,
-) -> _Exported:
-    """Write logits.npz and images.npz; build the images and frames tables."""
-    half, repaired = export.to_float16_argmax_exact(
-        np.concatenate([export.shift_to_max(lg) for lg in logits])
-    )
-    sizes = np.array([lg.shape[0] for lg in logits], dtype=np.int64)
-    stored = RaggedArray(half, np.concatenate([[0], np.cumsum(sizes)]))
-    mismatches = export.greedy_mismatches(logits, stored, charset)
+def _export(out: Path, outputs: ModelOutputs, charset: Charset) -> _Exported:
+    """Write logits.npz and images.npz from the model stage's memory-mapped files, block by
+    block; build the images and frames tables."""
+    stored, repaired = export.stored_features(outputs.logits)
+    words = outputs.words
+    mismatches = export.stored_greedy_mismatches(stored, words["greedy_text"].tolist(), charset)
     if mismatches:
         raise AssertionError(
             f"{mismatches} greedy texts change when the logits are stored as float16; this "
             "is a bug in crnn_core.analysis.export (the max-shift should make it exact)."
         )
-    pixels = RaggedArray.from_items([w.image for w in words], axis=1, dtype=np.uint8)
     save_ragged(out / FILES["logits"], stored)
-    save_ragged(out / FILES["pixels"], pixels)
-    frames = export.frames_table(stored, pixels.sizes(), charset)
+    save_ragged(out / FILES["pixels"], outputs.pixels)
+    widths = outputs.pixels.sizes()
+    frames = export.frames_table(stored, widths, charset)
     images = export.images_table(
-        [w.source for w in words], [w.key for w in words], [w.truth for w in words],
-        greedy, beam, pixels.sizes(), stored.offsets,
+        words["source"].tolist(), words["key"].tolist(),
+        [None if pd.isna(t) else str(t) for t in words["truth"]],
+        list(zip(words["greedy_text"].tolist(), words["greedy_confidence"].tolist(), strict=True)),
+        list(zip(words["beam_text"].tolist(), words["beam_confidence"].tolist(), strict=True)),
+        widths, stored.offsets,
     )  # fmt: skip
     notes = {
         "features": FEATURES_NOTE,
@@ -155,29 +128,62 @@ def _export(
     return _Exported(stored, frames, images, notes)
 
 
+def _map(
+    features: np.ndarray,
+    frames: pd.DataFrame,
+    kmeans: clustering.KMeansResult,
+    config: AnalysisConfig,
+    timer: StageTimer,
+) -> tuple[np.ndarray, dict[str, Any], dict[str, Any]]:
+    """UMAP of a seeded sample (the reference frames), then every other frame placed among its
+    nearest references (``place_by_cluster``); writes ``umap_x``/``umap_y`` of all frames.
+    Returns ``(reference rows, umap info, placement info)``."""
+    with timer.stage("umap"):
+        order = np.random.default_rng(config.seed).permutation(len(frames))
+        rows = np.sort(order[: config.umap_sample])
+        umap = fit_umap(features[rows], seed=config.seed)
+    placement = _placement_timing(features[rows], umap.coords, config)
+    with timer.stage("umap_place"):
+        coords = np.empty((len(frames), 2), np.float32)
+        coords[rows] = umap.coords
+        rest = np.setdiff1d(np.arange(len(frames)), rows, assume_unique=True)
+        placer = FramePlacer(features[rows], umap.coords, config.placement_neighbors)
+        for lo in range(0, rest.size, PLACE_CHUNK):
+            part = rest[lo : lo + PLACE_CHUNK]
+            coords[part, 0], coords[part, 1] = place_by_cluster(
+                placer, features[part], kmeans.labels[part], kmeans.labels[rows],
+                kmeans.centers, config.placement_probe,
+            )  # fmt: skip
+        frames["umap_x"], frames["umap_y"] = coords[:, 0], coords[:, 1]
+    placement["placed_frames"] = int(rest.size)
+    placement["placed_method"] = PLACED_NOTE
+    return rows, umap.info, placement
+
+
 def run_analysis(
-    recognizer: Recognizer,
-    words: Sequence[WordImage],
+    outputs: ModelOutputs,
     out_dir: str | Path,
     config: AnalysisConfig | None = None,
     context: dict[str, Any] | None = None,
     on_stage: StageHook | None = None,
 ) -> dict[str, Any]:
-    """Analyse ``words`` with ``recognizer``; write the folder; return the summary.
+    """Analyse the model stage's ``outputs`` (``model_stage.run_model_stage``); write the
+    folder; return the summary. No TensorFlow here: the model ran in its own process.
 
-    ``context`` (model sha256, data sources, earlier timings under ``timings_seconds``) is merged
-    into the summary as given. ``on_stage`` hears each stage name as it starts (``stages``).
+    ``context`` (data sources, max_frames, ...) is merged into the summary as given; the model
+    stage's timings come first in ``timings_seconds``. ``on_stage`` hears each stage name as it
+    starts (``stages``).
     """
     config = config or AnalysisConfig()
     context = dict(context or {})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     timer = StageTimer(on_stage)
-    timer.seconds.update(context.pop("timings_seconds", {}))
-    charset = recognizer.charset
-    logits, greedy, beam = _model_outputs(recognizer, words, config, timer)
+    timer.seconds.update(outputs.info.get("timings_seconds", {}))
+    timer.cpu_seconds.update(outputs.info.get("timings_cpu_seconds", {}))
+    charset = outputs.charset
     with timer.stage("export"):
-        exported = _export(out, words, logits, greedy, beam, charset)
+        exported = _export(out, outputs, charset)
     frames, images = exported.frames, exported.images
     labels = frames["greedy_class"].to_numpy()
     with threadpool_limits(limits=config.threads):
@@ -202,13 +208,7 @@ def run_analysis(
             pairs, examples = confusion.confusable_pairs(
                 frames, fitted["all"].table, images, charset, min_top2_prob=config.min_top2_prob
             )
-        with timer.stage("umap"):
-            order = np.random.default_rng(config.seed).permutation(len(frames))
-            rows = np.sort(order[: config.umap_sample])
-            umap = fit_umap(features[rows], seed=config.seed)
-            frames.loc[rows, "umap_x"] = umap.coords[:, 0]
-            frames.loc[rows, "umap_y"] = umap.coords[:, 1]
-    placement = _placement_timing(features[rows], umap.coords, config)
+        rows, umap_info, placement = _map(features, frames, km, config, timer)
     with timer.stage("write"):
         np.savez_compressed(
             out / FILES["placement"], scaler_mean=mean, scaler_scale=scale, centers=km.centers,
@@ -226,6 +226,8 @@ def run_analysis(
     summary: dict[str, Any] = {
         "format": FORMAT,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": outputs.info.get("model"),
+        "data": outputs.info.get("data"),
         **context,
         "charset": charset.to_dict(),
         "num_classes": charset.num_classes,
@@ -233,7 +235,7 @@ def run_analysis(
         "config": asdict(config),
         "k": km.info["k"],
         "counts": {
-            "images": len(words),
+            "images": len(images),
             "frames": len(frames),
             "non_blank_frames": int((labels != BLANK_INDEX).sum()),
         },
@@ -242,11 +244,16 @@ def run_analysis(
         "views": view_scores,
         "matching_rule": matching.matching_rule(config.min_match_share, config.min_match_count),
         "kmeans": km.info,
-        "umap": umap.info,
+        "umap": umap_info,
         "placement": placement,
         "export": exported.notes,
         "timings_seconds": timer.seconds,
         "timings_cpu_seconds": timer.cpu_seconds,
+        "memory": {
+            "note": "peak RSS (VmHWM) of each process; they run one after the other",
+            "model_process_peak_rss_mib": outputs.info.get("peak_rss_mib"),
+            "analysis_process_peak_rss_mib": peak_rss_mib(),
+        },
     }
     summary["files_bytes"] = {
         name: (out / f).stat().st_size for name, f in FILES.items() if (out / f).exists()

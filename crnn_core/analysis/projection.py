@@ -14,16 +14,18 @@ a frame between two groups lands between them. Queries are brute-force distances
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
-__all__ = ["FramePlacer", "UmapResult", "fit_umap"]
+__all__ = ["FramePlacer", "UmapResult", "fit_umap", "import_umap", "place_by_cluster"]
 
 EXACT_DISTANCE = 1e-6
 """Closer than this (standardized units) to a reference frame counts as being that frame."""
@@ -59,7 +61,7 @@ def fit_umap(
         info["method"] = "too few frames for UMAP: points on a line"
         return UmapResult(np.column_stack([np.arange(n), np.zeros(n)]).astype(np.float32), info)
     start = time.perf_counter()
-    import umap  # deferred: importing it costs seconds (and numba compiles on first use)
+    umap = import_umap()
 
     info["umap_version"] = umap.__version__
     k = info["n_neighbors"]
@@ -83,6 +85,18 @@ def fit_umap(
         coords = reducer.fit_transform(features)
     info["seconds"] = time.perf_counter() - start
     return UmapResult(np.asarray(coords, dtype=np.float32), info)
+
+
+def import_umap() -> ModuleType:
+    """umap-learn without TensorFlow. Its ``__init__`` imports ``ParametricUMAP``, and so all of
+    TensorFlow (~1 GiB RSS) whenever TensorFlow is installed; plain UMAP never uses it. Marking
+    ``umap.parametric_umap`` unimportable makes umap-learn take its own "no TensorFlow" branch.
+    Deferred to first use: the import costs seconds (numba)."""
+    if "umap" not in sys.modules and "tensorflow" not in sys.modules:
+        sys.modules.setdefault("umap.parametric_umap", None)  # type: ignore[arg-type]
+    import umap
+
+    return umap
 
 
 class FramePlacer:
@@ -147,3 +161,37 @@ class FramePlacer:
         weights /= weights.sum(axis=1, keepdims=True)
         placed = np.einsum("nk,nkc->nc", weights, self.coords[indices])
         return placed[:, 0].astype(np.float32), placed[:, 1].astype(np.float32)
+
+
+def place_by_cluster(
+    placer: FramePlacer,
+    features: np.ndarray,
+    clusters: np.ndarray,
+    reference_clusters: np.ndarray,
+    centers: np.ndarray,
+    probe: int = 4,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``placer.place(features)`` for many frames at once, searching only near their cluster.
+
+    An inverted-file index (as FAISS's IVF): a frame of KMeans cluster ``c`` (``clusters``) is
+    placed among the reference frames of the ``probe`` clusters whose centres are nearest to
+    ``c``'s centre (``c`` included), not among all references: about ``K / probe`` times less
+    work, so placing every frame outside the UMAP sample costs a fixed time per frame. A true
+    neighbour in a cluster further away is missed; the weighted mean of the ten nearest found
+    barely moves (``tests/test_analysis_projection.py`` compares with the exact placement).
+    """
+    features = np.asarray(features, dtype=np.float32)
+    x, y = np.empty(len(features), np.float32), np.empty(len(features), np.float32)
+    gaps = ((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    nearest = np.argsort(gaps, axis=1, kind="stable")[:, :probe]
+    for cluster in np.unique(clusters):
+        rows = np.flatnonzero(clusters == cluster)
+        candidates = np.flatnonzero(np.isin(reference_clusters, nearest[cluster]))
+        if candidates.size < placer.n_neighbors:  # too few references near: search them all
+            x[rows], y[rows] = placer.place(features[rows])
+            continue
+        local = FramePlacer(
+            placer.reference[candidates], placer.coords[candidates], placer.n_neighbors
+        )
+        x[rows], y[rows] = local.place(features[rows])
+    return x, y

@@ -20,9 +20,11 @@ StageHook = Callable[[str], None]
 
 STAGES = (
     "load_model", "read_data", "model_logits", "decode_greedy_beam", "export", "kmeans",
-    "scores", "matching", "confusions", "umap", "write",
+    "scores", "matching", "confusions", "umap", "umap_place", "write",
 )  # fmt: skip
-"""Every stage of ``analyze`` in the order it runs (``timings_seconds`` keys)."""
+"""Every stage of ``analyze`` in the order it runs (``timings_seconds`` keys). The first four
+run in the model-stage child process (``model_stage``), block by block (their hook fires once
+per block), the rest in the parent."""
 
 
 class StageTimer:
@@ -39,8 +41,10 @@ class StageTimer:
             self.on_stage(name)
         start, cpu = time.perf_counter(), time.process_time()
         yield
-        self.seconds[name] = round(time.perf_counter() - start, 3)
-        self.cpu_seconds[name] = round(time.process_time() - cpu, 3)
+        # A stage entered again (the model stage runs block by block) adds up.
+        wall, used = time.perf_counter() - start, time.process_time() - cpu
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + wall, 3)
+        self.cpu_seconds[name] = round(self.cpu_seconds.get(name, 0.0) + used, 3)
 
 
 def chunks(n: int, size: int, desc: str, progress: bool) -> Iterator[slice]:

@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command; returns the exit status (2 for a broken artifacts folder)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["analyze"]:  # before TensorFlow loads: its model runs in a child process
+        from crnn_core.cli import analyze
+
+        return analyze.main(argv[1:])
     configure_logging("--verbose" in argv)
     from crnn_core.artifacts import ArtifactError
 

@@ -7,19 +7,25 @@ Example::
 ``synthetic:N`` renders samples ``0 .. N-1`` of ``SyntheticWordGenerator(charset, seed=SEED)``.
 Training draws its synthetic words with seed 0 (``TrainConfig.seed``), so the default seed 1
 gives words the model has not been trained on.
+
+TensorFlow is never imported in this process: ``crnn_core.cli.main`` hands ``analyze`` to
+``main`` here before anything loads it, and the model runs in a child process
+(``crnn_core.analysis.model_stage``), so the process that clusters and maps the frames stays
+small (issue 12: <= 1 GiB for 3000 images).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from crnn_core.analysis.command import DEFAULT_MAX_FRAMES, analyze
 from crnn_core.analysis.io import AnalysisError
 from crnn_core.analysis.pipeline import AnalysisConfig
-from crnn_core.cli.args import add_artifacts_argument, positive_int
+from crnn_core.cli.args import positive_int
 
-__all__ = ["register"]
+__all__ = ["main", "register"]
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -29,11 +35,13 @@ def _run(args: argparse.Namespace) -> int:
         beam_width=args.beam_width,
         batch_size=args.batch_size,
         umap_sample=args.umap_sample,
+        silhouette_sample=args.silhouette_sample,
         threads=args.threads or None,
         progress=not args.quiet,
     )
     try:
-        summary = analyze(args.data, args.out, args.artifacts, config, args.max_frames)
+        summary = analyze(args.data, args.out, args.artifacts, config, args.max_frames,
+                          verbose=args.verbose)  # fmt: skip
     except AnalysisError as exc:
         raise SystemExit(f"error: {exc}") from exc
     counts = summary["counts"]
@@ -43,7 +51,12 @@ def _run(args: argparse.Namespace) -> int:
     )
     for view in summary["views"].values():
         print(_view_line(view))
-    print(f"wrote {args.out} in {sum(summary['timings_seconds'].values()):.1f} s")
+    memory = summary["memory"]
+    print(
+        f"wrote {args.out} in {sum(summary['timings_seconds'].values()):.1f} s; peak RSS: model "
+        f"process {_number(memory['model_process_peak_rss_mib'], '.0f')} MiB, analysis process "
+        f"{_number(memory['analysis_process_peak_rss_mib'], '.0f')} MiB"
+    )
     return 0
 
 
@@ -60,8 +73,8 @@ def _view_line(view: dict[str, Any]) -> str:
     )
 
 
-def _number(value: float | None) -> str:
-    return "n/a" if value is None or value != value else f"{value:.3f}"
+def _number(value: float | None, spec: str = ".3f") -> str:
+    return "n/a" if value is None or value != value else format(value, spec)
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -73,11 +86,33 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_arguments(parser)
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m crnn_core analyze ARGS`` without importing TensorFlow (``argv``: ARGS)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m crnn_core analyze",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show TensorFlow's start-up log and info messages"
+    )
+    _add_arguments(parser)
+    return int(_run(parser.parse_args(list(argv))))
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", nargs="+", required=True, help="labels.tsv folders, LMDBs, or synthetic:N"
     )
     parser.add_argument("--out", required=True, help="output folder (created)")
-    add_artifacts_argument(parser)
+    parser.add_argument(
+        "--artifacts",
+        default=None,
+        help="model directory (default: $CRNN_ARTIFACTS, else the repository's artifacts/)",
+    )
     parser.add_argument(
         "--k",
         type=positive_int,
@@ -96,8 +131,15 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     parser.add_argument(
         "--umap-sample",
         type=positive_int,
-        default=20000,
-        help="frames embedded with UMAP (the rest are not on the map)",
+        default=AnalysisConfig.umap_sample,
+        help="frames embedded with UMAP; every other frame is placed among their nearest "
+        "neighbours on the same map",
+    )
+    parser.add_argument(
+        "--silhouette-sample",
+        type=positive_int,
+        default=AnalysisConfig.silhouette_sample,
+        help="frames the silhouette is scored on (drawn independently of the KMeans fit sample)",
     )
     parser.add_argument(
         "--threads",

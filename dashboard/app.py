@@ -41,4 +41,9 @@ navigation = st.navigation(
     ]
 )
 st.sidebar.caption("CRNN + CTC word recognizer · logits explored by clustering")
-navigation.run()
+try:
+    navigation.run()
+finally:  # the page is drawn: import TensorFlow and load the model while the user reads it
+    from dashboard import services
+
+    services.preload_recognizer()

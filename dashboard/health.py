@@ -8,17 +8,30 @@ model config (parse, class count) and whether ``model.keras`` is a Keras archive
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crnn_core.artifacts import MANIFEST_FILE, MODEL_FILE, sha256_file
 from crnn_core.charset import Charset
 from dashboard.text import REPO_ROOT
 
-__all__ = ["REQUIRED_FILES", "Fault", "check_artifacts", "repair_commands"]
+__all__ = [
+    "MANIFEST_FILE",
+    "MODEL_FILE",
+    "REQUIRED_FILES",
+    "Fault",
+    "check_artifacts",
+    "read_manifest",
+    "repair_commands",
+]
+
+# The names crnn_core.artifacts uses (tests check they agree). Not imported from there: that
+# module imports Keras (seconds), and every page checks the artifacts before it draws.
+MODEL_FILE = "model.keras"
+MANIFEST_FILE = "manifest.json"
 
 REQUIRED_FILES = (MODEL_FILE, "charset.json", "model_config.json", MANIFEST_FILE)
 EXPORT = "python -m crnn_core export --run-dir runs/NAME --out {out}"
@@ -33,11 +46,21 @@ class Fault:
     fix: str
 
 
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def _fix(directory: Path, name: str | None) -> str:
     """``git checkout`` for the repository's own artifacts, else a re-export into the folder."""
     if directory.resolve() == (REPO_ROOT / "artifacts").resolve():
         return f"git checkout -- artifacts/{name or ''}"
     return EXPORT.format(out='"$CRNN_ARTIFACTS"')
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    """The manifest as a dict, or ``None`` if it is missing or unreadable (no Keras import)."""
+    return _manifest(directory, [])
 
 
 def _manifest(directory: Path, faults: list[Fault]) -> dict[str, Any] | None:
@@ -113,7 +136,7 @@ def check_artifacts(directory: Path) -> list[Fault]:
         if problem:
             faults.append(Fault(name, problem, fix))
         expected = hashes.get(name)
-        if expected and sha256_file(path) != expected:
+        if expected and _sha256(path) != expected:
             faults.append(
                 Fault(name, "differs from the manifest (sha256 mismatch: corrupt or modified)", fix)
             )

@@ -13,12 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crnn_core.charset import Charset
 from crnn_core.decode import sequence_log_prob
-from crnn_core.recognizer import Prediction, Recognizer
+
+if TYPE_CHECKING:  # crnn_core.recognizer imports Keras: not needed to draw a page
+    from crnn_core.recognizer import Prediction, Recognizer
 
 __all__ = ["LexiconMatch", "case_variants", "match_lexicon"]
 

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,11 @@ from crnn_core.analysis.export import frame_statistics as analysis_frame_statist
 from crnn_core.charset import Charset
 from crnn_core.geometry import DOWNSAMPLE
 from crnn_core.preprocess import ImageLoadError
-from crnn_core.recognizer import FrameLogits, Prediction, Recognizer
 from dashboard.lexicon_match import LexiconMatch, match_lexicon
 from dashboard.verdict import Verdict, assess
+
+if TYPE_CHECKING:  # crnn_core.recognizer imports Keras: the page draws its inputs first
+    from crnn_core.recognizer import FrameLogits, Prediction, Recognizer
 
 __all__ = [
     "BLANK_SYMBOL",
@@ -44,7 +47,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 BLANK_SYMBOL = BLANK_DISPLAY
-FrameFn = Callable[[bytes], FrameLogits]
+FrameFn = Callable[[bytes], "FrameLogits"]
 IMAGE_TYPES = ("png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff", "gif")
 MAX_BYTES = 10 * 1024 * 1024  # the uploader's limit, checked again in case the server's differs
 

@@ -25,19 +25,21 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from crnn_core.artifacts import MANIFEST_FILE, load_manifest, load_recognizer
 from crnn_core.charset import Charset
 from crnn_core.decode import sequence_log_prob
-from crnn_core.recognizer import FrameLogits, Recognizer
-from dashboard import health
+from dashboard import health, model_preload
 from dashboard.analysis_view import AnalysisView
+from dashboard.health import MANIFEST_FILE
 from dashboard.text import display_path, scrub_paths
+
+if TYPE_CHECKING:  # crnn_core.artifacts / .recognizer import Keras: loaded in the background
+    from crnn_core.recognizer import FrameLogits, Recognizer
 
 __all__ = [
     "ARTIFACTS_ENV",
@@ -45,12 +47,15 @@ __all__ = [
     "analysis_dirs",
     "analysis_label",
     "artifacts_dir",
+    "charset_characters",
     "frame_logits",
     "get_analysis",
     "get_faults",
     "get_manifest",
     "get_recognizer",
+    "model_sha256",
     "place_frames",
+    "preload_recognizer",
     "sample_images",
     "shown_path",
     "user_analysis_dirs",
@@ -116,14 +121,29 @@ def _keep_kernels_between_runs() -> None:
     keras.backend.clear_session = clear_session
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=2)
-def _recognizer(directory: str, stamp: float) -> Recognizer:
-    del stamp  # cache key only
-    _keep_kernels_between_runs()
+def _load_recognizer(directory: str) -> Recognizer:
+    """Import Keras, load and warm up the model (in ``model_preload``'s thread)."""
+    _keep_kernels_between_runs()  # first: Streamlit may end a script run during the load
+    from crnn_core.artifacts import load_recognizer
+
     recognizer = load_recognizer(directory)
     _warm_up(recognizer)
     gc.freeze()  # the model's objects live as long as the server: keep them out of every GC
     return recognizer
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=2)
+def _recognizer(directory: str, stamp: float) -> Recognizer:
+    return model_preload.result(directory, stamp, lambda: _load_recognizer(directory))
+
+
+def preload_recognizer() -> None:
+    """Start loading the model in the background unless the artifacts have faults (the pages
+    list those); returns at once. The app entry calls it after every script run."""
+    directory = artifacts_dir()
+    if get_faults(directory):
+        return
+    model_preload.start(str(directory), _stamp(directory), lambda: _load_recognizer(str(directory)))
 
 
 def get_recognizer(directory: Path | None = None) -> Recognizer:
@@ -137,6 +157,21 @@ def _frame_logits(data: bytes, directory: str, stamp: float) -> FrameLogits:
     return _recognizer(directory, stamp).frame_logits([data])[0]
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _charset_characters(path: str, stamp: float) -> str | None:
+    del stamp
+    try:
+        return Charset.load(path).characters
+    except Exception:  # the health check names the fault; the model load explains it
+        return None
+
+
+def charset_characters() -> str | None:
+    """The model's characters from ``charset.json`` (no Keras import), ``None`` if unreadable."""
+    path = artifacts_dir() / "charset.json"
+    return _charset_characters(str(path), _stamp(path.parent, path.name))
+
+
 def frame_logits(data: bytes) -> FrameLogits:
     """Model input and logits of one uploaded file (cached by content); may raise
     ``ImageLoadError``."""
@@ -147,6 +182,8 @@ def frame_logits(data: bytes) -> FrameLogits:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _manifest(directory: str, stamp: float) -> dict[str, Any]:
     del stamp
+    from crnn_core.artifacts import load_manifest  # imports Keras
+
     return load_manifest(directory)
 
 
@@ -181,6 +218,15 @@ def get_faults(directory: Path | None = None) -> list[health.Fault]:
     """Every fault of the artifacts folder (checked once per change of its files)."""
     directory = directory or artifacts_dir()
     return _faults(str(directory), _folder_stamp(directory))
+
+
+def model_sha256() -> str | None:
+    """sha256 of the artifacts' ``model.keras`` per their manifest (``None`` if unreadable),
+    without importing Keras (the Clusters page compares it with the analysis')."""
+    manifest = health.read_manifest(artifacts_dir())
+    files = manifest.get("files") if manifest else None
+    value = files.get(health.MODEL_FILE) if isinstance(files, dict) else None
+    return str(value) if value else None
 
 
 def shown_path(path: Path | str) -> str:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import streamlit as st
 
-from crnn_core.artifacts import ArtifactError
-from crnn_core.recognizer import Recognizer
 from dashboard import health, manifest_view, services
 from dashboard.analysis_view import AnalysisView
 from dashboard.health import Fault
 from dashboard.text import literal, scrub_paths
+
+if TYPE_CHECKING:  # Keras: imported by the model load, not to draw a page
+    from crnn_core.recognizer import Recognizer
 
 __all__ = [
     "analysis_picker",
@@ -74,9 +75,13 @@ def artifact_error_page(exc: Exception) -> NoReturn:
     st.stop()
 
 
-def require_recognizer() -> Recognizer:
-    """The loaded recognizer, or the artifact error page (which stops the script)."""
-    health_banner()
+def require_recognizer(banner: bool = True) -> Recognizer:
+    """The loaded recognizer, or the artifact error page (which stops the script);
+    ``banner=False`` when the page has listed the faults already."""
+    if banner:
+        health_banner()
+    from crnn_core.artifacts import ArtifactError  # Keras: needed now anyway
+
     try:
         return services.get_recognizer()
     except ArtifactError as exc:
@@ -154,10 +159,7 @@ def analysis_picker(sidebar: bool = True, banner: bool = True) -> AnalysisView |
 
 
 def _warn_if_other_model(analysis: AnalysisView) -> None:
-    try:
-        current = services.get_manifest().get("files", {}).get("model.keras")
-    except ArtifactError:
-        return
+    current = services.model_sha256()
     made_with = analysis.model_sha256
     if current and made_with and current != made_with:
         st.warning(

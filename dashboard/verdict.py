@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import fmean
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from crnn_core.recognizer import Prediction
+if TYPE_CHECKING:  # crnn_core.recognizer imports Keras: not needed to draw a page
+    from crnn_core.recognizer import Prediction
 
 __all__ = ["BLANK_STD", "LOW_CONFIDENCE", "Verdict", "assess"]
 

@@ -8,9 +8,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import cluster_look, crops, insights, photo_jobs, quality, scoring, ui
+from dashboard import (
+    cluster_look,
+    crops,
+    figure_cache,
+    insights,
+    photo_jobs,
+    quality,
+    scoring,
+    ui,
+)
 from dashboard.analysis_view import AnalysisView
-from dashboard.components import contingency, maps
+from dashboard.components import maps
 from dashboard.text import literal
 
 COLOUR_BY = {
@@ -116,20 +125,17 @@ selected = frames_all.iloc[0:0]
 if not analysis.has_umap:
     st.warning("This analysis has no UMAP coordinates; only the tables are shown.")
 else:
-    wrong = correct_codes == 0 if wrong_only and correct_codes is not None else None
-    shown = insights.filter_frames(
-        frames_all, hide_blank, chars, clusters, mapped_only=True, rows=wrong
-    )
-    correct = correct_codes if color_by == "correct" else None
-    if correct is not None:
-        correct = correct[shown.index.to_numpy()]
+    umap, shown_count = figure_cache.umap_figure(
+        analysis, view, color_by, hide_blank, wrong_only and correct_codes is not None,
+        chars, clusters, size,
+    )  # fmt: skip
     mapped = int(frames_all["x"].notna().sum())
     st.caption(
-        f"{len(shown):,} frames shown ({mapped:,} of {len(frames_all):,} are on the UMAP map) · "
+        f"{shown_count:,} frames shown ({mapped:,} of {len(frames_all):,} are on the UMAP map) · "
         "lasso or box-select points to see their image columns"
     )
     event = st.plotly_chart(
-        maps.umap_figure(shown, color_by, correct, size),
+        umap,
         theme=None,
         key="umap",
         on_select="rerun",
@@ -160,7 +166,7 @@ st.subheader(f"Cluster inspector · {VIEW_NAMES[view].lower()}")
 if cluster_ids:
     left, right = st.columns([2, 3])
     with left:
-        start = insights.largest_non_blank_cluster(frames_all)
+        start = figure_cache.largest_non_blank_cluster(analysis, view)
         cluster = st.selectbox(
             "Cluster",
             cluster_ids,
@@ -195,14 +201,13 @@ st.subheader(f"Cluster × character · {VIEW_NAMES[view].lower()}")
 t1, t2 = st.columns(2)
 normalise = t1.toggle("Share of each cluster (rows sum to 1)", value=True, key="normalise")
 no_blank = t2.toggle("Hide the blank column", value=True, key="no_blank_column")
-table = insights.contingency(analysis, hide_blank=no_blank, view=view)
-if table is not None and not table.empty:
+figure = figure_cache.contingency_figure(analysis, view, normalise, no_blank)
+if figure is not None:
     st.caption(
         "Sorted by the matching: each named cluster sits on the diagonal with its character "
         "(named characters by group: digits, capitals, lower case, punctuation); unnamed "
         "clusters follow, under their most common character."
     )
-    figure = contingency.contingency_figure(table, normalise, analysis.matched_chars(view))
     st.plotly_chart(figure, key="contingency")
 else:
     st.caption("No frames to count.")

@@ -9,15 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from crnn_core.decode import DECODERS
-from dashboard import crop_box, crops, insights, photo, services, ui
-from dashboard.components import (
-    alignment,
-    crop_controls,
-    forced_alignment,
-    inputs,
-    maps,
-    reading,
-)
+from dashboard import crop_box, crops, figure_cache, photo, services, ui
+from dashboard.components import crop_controls, forced_alignment, inputs, reading
 from dashboard.recognition import (
     DecodeOptions,
     Recognition,
@@ -36,13 +29,16 @@ LEXICON_MODES = {
 }
 
 st.title("Recognize a word")
-recognizer = ui.require_recognizer()
+# The inputs need only the charset, so they are drawn while the model may still be loading
+# (model_preload); the model is asked for once there is something to read.
+known = None if ui.health_banner() else services.charset_characters()
+characters = known or ui.require_recognizer(banner=False).charset.characters
 
 left, right = st.columns([3, 2], gap="large")
 with left:
     files = inputs.uploaded_files()
     shot = inputs.camera_shot()
-    samples = dict(services.sample_images(recognizer.charset.characters))
+    samples = dict(services.sample_images(characters))
     picked = st.pills(
         "…or try a built-in sample", list(samples), key="sample", wrap=True, format_func=md_escape
     )
@@ -95,6 +91,7 @@ if not sources:
         st.info("Upload one or more word images, or pick a sample above.", icon=":material/upload:")
     st.stop()
 
+recognizer = ui.require_recognizer(banner=False)
 lexicon = parse_lexicon(lexicon_text)
 options = DecodeOptions(decoder, beam_width, top_k, lexicon, lexicon_mode, match_case)
 with st.spinner("Reading…"):
@@ -208,24 +205,19 @@ with align_tab:
         "Hover any row: the vertical line marks the same image column in all three."
     )
     st.plotly_chart(
-        alignment.alignment_figure(result.image, result.logits, result.frames, recognizer.charset),
+        figure_cache.alignment_figure(
+            result.image, result.logits, result.frames, recognizer.charset
+        ),
         key="alignment",
     )
 with map_tab:
     try:
         analysis = services.get_analysis()
         with st.spinner("Placing frames on the map…"):
-            x, y = services.place_frames(analysis, result.logits)
-        st.plotly_chart(
-            maps.placement_figure(
-                insights.map_sample(analysis.frames, 8_000),
-                x,
-                y,
-                list(result.frames["char"]),
-            ),
-            key="placement",
-            theme=None,
-        )
+            placed = figure_cache.placement_figure(
+                analysis, result.logits, list(result.frames["char"])
+            )
+        st.plotly_chart(placed, key="placement", theme=None)
         st.caption(
             "Grey: frames of the reference analysis. Coloured: this image's frames, "
             "labelled `frame:greedy character`."

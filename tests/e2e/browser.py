@@ -41,6 +41,25 @@ def browser_available() -> bool:
     return True
 
 
+def require_browser() -> None:
+    """Called at the top of each browser test module: skip it where no browser is installed,
+    but fail in CI (``$CI`` set), where a missing browser must not pass silently."""
+    import pytest
+
+    if browser_available():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(
+            "CI requires the browser tests: install Debian's chromium (see .ci/run) and "
+            "the playwright package.",
+            pytrace=False,
+        )
+    pytest.skip(
+        f"no {CHROMIUM} or no playwright package here (set CI=1 to fail instead)",
+        allow_module_level=True,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,20 +6,18 @@ Skips only where no browser is installed *and* ``CI`` is unset; in CI a missing 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser import (
-    CHROMIUM,
-    browser_available,
     choose_beam,
     chromium_page,
     lasso_select,
     open_app,
     open_page,
     prediction_text,
+    require_browser,
     streamlit_server,
     upload,
     wait_for_plot,
@@ -30,17 +28,7 @@ from dashboard_support import make_tiny_artifacts, word_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-if not browser_available():
-    if os.environ.get("CI"):
-        pytest.fail(
-            "CI requires the browser tests: install Debian's chromium (see .ci/run) and "
-            "the playwright package.",
-            pytrace=False,
-        )
-    pytest.skip(
-        f"no {CHROMIUM} or no playwright package here (set CI=1 to fail instead)",
-        allow_module_level=True,
-    )
+require_browser()
 
 
 @pytest.fixture(scope="module")

@@ -7,27 +7,21 @@ Skips only where no browser is installed *and* ``CI`` is unset.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, browser_available, chromium_page, streamlit_server, wait_idle
+from browser import (
+    chromium_page,
+    require_browser,
+    streamlit_server,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-if not browser_available():
-    if os.environ.get("CI"):
-        pytest.fail(
-            "CI requires the browser tests: install Debian's chromium (see .ci/run) and "
-            "the playwright package.",
-            pytrace=False,
-        )
-    pytest.skip(
-        f"no {CHROMIUM} or no playwright package here (set CI=1 to fail instead)",
-        allow_module_level=True,
-    )
+require_browser()
 
 TIMEOUT_MS = 240_000  # the first page of a cold server loads TensorFlow on a busy machine
 PAGES = ["", "clusters", "evaluation", "your_data", "model"]

@@ -9,19 +9,17 @@ the page. Skips only where no browser is installed *and* ``CI`` is unset.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser import (
-    CHROMIUM,
     PREDICTION,
-    browser_available,
     chromium_page,
     fake_camera_args,
     open_app,
+    require_browser,
     streamlit_server,
     upload,
     wait_for_metric,
@@ -32,17 +30,7 @@ from PIL import Image, ImageDraw
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-if not browser_available():
-    if os.environ.get("CI"):
-        pytest.fail(
-            "CI requires the browser tests: install Debian's chromium (see .ci/run) and "
-            "the playwright package.",
-            pytrace=False,
-        )
-    pytest.skip(
-        f"no {CHROMIUM} or no playwright package here (set CI=1 to fail instead)",
-        allow_module_level=True,
-    )
+require_browser()
 
 NO_TRACEBACK = "[data-testid='stException']"
 TIMEOUT_MS = 240_000  # the first page of a cold server loads TensorFlow on a busy machine

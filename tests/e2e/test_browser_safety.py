@@ -11,17 +11,15 @@ Skips only where no browser is installed *and* ``CI`` is unset.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser import (
-    CHROMIUM,
-    browser_available,
     chromium_page,
     open_app,
+    require_browser,
     streamlit_server,
     wait_idle,
 )
@@ -29,17 +27,7 @@ from dashboard_support import word_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-if not browser_available():
-    if os.environ.get("CI"):
-        pytest.fail(
-            "CI requires the browser tests: install Debian's chromium (see .ci/run) and "
-            "the playwright package.",
-            pytrace=False,
-        )
-    pytest.skip(
-        f"no {CHROMIUM} or no playwright package here (set CI=1 to fail instead)",
-        allow_module_level=True,
-    )
+require_browser()
 
 NO_TRACEBACK = "[data-testid='stException']"
 TIMEOUT_MS = 240_000  # the first page of a cold server loads TensorFlow on a busy machine

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import stat
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -20,22 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, browser_available, chromium_page, open_app, streamlit_server
+from browser import (
+    chromium_page,
+    open_app,
+    require_browser,
+    streamlit_server,
+)
 from dashboard_support import word_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-if not browser_available():
-    if os.environ.get("CI"):
-        pytest.fail(
-            "CI requires the browser tests: install Debian's chromium (see .ci/run) and "
-            "the playwright package.",
-            pytrace=False,
-        )
-    pytest.skip(
-        f"no {CHROMIUM} or no playwright package here (set CI=1 to fail instead)",
-        allow_module_level=True,
-    )
+require_browser()
 
 ERROR = "[data-testid='stAlertContentError']"
 NO_TRACEBACK = "[data-testid='stException']"

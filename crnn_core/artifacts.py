@@ -39,6 +39,7 @@ __all__ = [
     "artifacts_dir",
     "load_manifest",
     "load_model",
+    "load_model_config",
     "load_recognizer",
     "record_metrics",
     "save_artifacts",
@@ -124,14 +125,19 @@ def load_model(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = True) -
         raise ArtifactError(f"Cannot load {path}: {exc}. {REGENERATE_HINT}") from exc
 
 
+def load_model_config(directory: str | Path) -> ModelConfig:
+    """The ``ModelConfig`` the artifacts' model was built with (strict: unknown keys raise)."""
+    config_path = Path(directory) / MODEL_CONFIG_FILE
+    return ModelConfig.from_dict(json.loads(config_path.read_text("utf-8")), str(config_path))
+
+
 def load_recognizer(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = True) -> Recognizer:
     """The shipped recognizer: model + charset, with the manifest checked."""
     directory = Path(directory)
     model = load_model(directory, verify=verify)
     try:
         charset = Charset.load(directory / CHARSET_FILE)
-        config_path = directory / MODEL_CONFIG_FILE
-        config = ModelConfig.from_dict(json.loads(config_path.read_text()), str(config_path))
+        config = load_model_config(directory)
     except (OSError, CharsetError, ValueError, TypeError) as exc:
         raise ArtifactError(
             f"Bad charset/model config in {directory}: {exc}. {REGENERATE_HINT}"

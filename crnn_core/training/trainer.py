@@ -17,10 +17,11 @@ import numpy as np
 
 from crnn_core.charset import Charset
 from crnn_core.losses import CTCTrainingModel
-from crnn_core.model import build_crnn, count_params
+from crnn_core.model import ModelConfig, build_crnn, count_params
 from crnn_core.pipeline import make_training_dataset
 from crnn_core.training.callbacks import TqdmProgress, Validator
 from crnn_core.training.config import TrainConfig, model_config_for
+from crnn_core.training.grow import describe_growth, grow_into
 from crnn_core.training.run_folder import RunFolder
 from crnn_core.training.sources import build_training_sources
 from crnn_core.training.strategy import is_chief, make_strategy, worker_index
@@ -56,6 +57,20 @@ def _fit_for_multiworker(trainer: keras.Model) -> None:
     trainer.train_step = train_step
 
 
+def _initialise_from(recognizer: keras.Model, model_config: ModelConfig, init_from: str) -> None:
+    """Copy the weights of ``init_from``; a bigger target is grown from them (``grow.py``)."""
+    from crnn_core.artifacts import load_model, load_model_config
+
+    source, source_config = load_model(init_from), load_model_config(init_from)
+    changes = describe_growth(source_config, model_config)
+    if changes:
+        grow_into(source, recognizer, source_config, model_config)
+        log.info("grew %s into this model (%s), same logits", init_from, "; ".join(changes))
+    else:
+        recognizer.set_weights(source.get_weights())
+        log.info("initialised weights from %s", init_from)
+
+
 def train(config: TrainConfig) -> Path:
     """Run (or resume) training; returns the run directory holding checkpoints and exports."""
     strategy = make_strategy(config.strategy, config.cpu_devices)
@@ -77,11 +92,7 @@ def train(config: TrainConfig) -> Path:
     with strategy.scope():
         recognizer = build_crnn(model_config)
         if config.init_from:
-            from crnn_core.artifacts import load_model
-
-            source = load_model(config.init_from)
-            recognizer.set_weights(source.get_weights())
-            log.info("initialised weights from %s", config.init_from)
+            _initialise_from(recognizer, model_config, config.init_from)
         upper, lower = charset.case_pairs()
         trainer = CTCTrainingModel(recognizer, case_pairs=(upper, lower) if upper else None)
         # Build variables now: BackupAndRestore restores into a built model.

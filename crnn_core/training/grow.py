@@ -1,0 +1,144 @@
+"""Start a bigger CRNN from a trained smaller one without changing what it computes.
+
+A training stage may raise capacity (issue 9: the stage-4 curve plateaued at the old size). Training
+the bigger model from scratch would throw away hours of CPU; instead its weights are set so that it
+computes *exactly* the old model's logits, and training then uses the extra capacity:
+
+* a depthwise-separable 3×3 conv becomes the full 3×3 conv it equals:
+  ``full[kh, kw, cin, cout] = depthwise[kh, kw, cin] * pointwise[cin, cout]``;
+* wider LSTMs (more units): the new units keep the target's fresh random weights, but every
+  weight from a new unit into an *old* gate (recurrent, the next BiLSTM, the logits) is zero, so
+  they change nothing until training moves those weights off zero;
+* the ``project`` layer (width ``2 * lstm_units``) keeps its old outputs first; its new outputs
+  feed the first BiLSTM through zero rows.
+
+Anything else (conv widths, layer count, charset) must match: it raises ``GrowError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from crnn_core.model import ModelConfig
+
+__all__ = ["GrowError", "describe_growth", "grow_into"]
+
+
+class GrowError(ValueError):
+    """The source model cannot be embedded in the target configuration."""
+
+
+def describe_growth(source: ModelConfig, target: ModelConfig) -> list[str]:
+    """Human-readable changes from ``source`` to ``target`` (empty: same architecture)."""
+    changes = []
+    if source.separable_from != target.separable_from:
+        changes.append(
+            f"separable convs from layer {source.separable_from} -> {target.separable_from}"
+        )
+    if source.lstm_units != target.lstm_units:
+        changes.append(f"LSTM units {source.lstm_units} -> {target.lstm_units}")
+    return changes
+
+
+def _check(source: ModelConfig, target: ModelConfig) -> None:
+    same = ("num_classes", "height", "conv_channels", "lstm_layers")
+    for name in same:
+        if getattr(source, name) != getattr(target, name):
+            raise GrowError(
+                f"cannot grow {name} {getattr(source, name)} -> {getattr(target, name)}: "
+                "only separable_from and lstm_units may rise"
+            )
+    if target.separable_from < source.separable_from:
+        raise GrowError("separable_from may only rise (separable -> full conv), never fall")
+    if target.lstm_units < source.lstm_units:
+        raise GrowError("lstm_units may only grow")
+
+
+def _scatter_rows(old: np.ndarray, new: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``new`` with all rows zeroed, then old row ``i`` written to row ``rows[i]``."""
+    out = np.zeros_like(new)
+    out[rows] = old
+    return out
+
+
+def _lstm_weights(
+    old: list[np.ndarray], new: list[np.ndarray], input_rows: np.ndarray, units: int
+) -> list[np.ndarray]:
+    """One LSTM's (kernel, recurrent_kernel, bias) embedded in a wider one.
+
+    Keras packs the four gates (i, f, c, o) side by side: old gate column ``g*u + j`` goes to
+    ``g*u' + j``. Only the weights *into old gates* from new inputs or new units are zeroed; all
+    weights into new units keep the target's random initialisation (so they learn at once).
+    """
+    kernel, recurrent, bias = old
+    new_kernel, new_recurrent, new_bias = (w.copy() for w in new)
+    old_units = recurrent.shape[0]
+    columns = np.concatenate([g * units + np.arange(old_units) for g in range(4)])
+    grown_inputs = np.setdiff1d(np.arange(new_kernel.shape[0]), input_rows)
+    new_kernel[np.ix_(input_rows, columns)] = kernel
+    new_kernel[np.ix_(grown_inputs, columns)] = 0.0
+    new_recurrent[np.ix_(np.arange(old_units), columns)] = recurrent
+    new_recurrent[np.ix_(np.arange(old_units, units), columns)] = 0.0
+    new_bias[columns] = bias
+    return [new_kernel, new_recurrent, new_bias]
+
+
+def _bilstm_input_rows(index: int, old_units: int, units: int) -> np.ndarray:
+    """Where the old input features of BiLSTM ``index`` sit in the grown model's input."""
+    if index == 0:  # from ``project``: its old outputs come first
+        return np.arange(2 * old_units)
+    # from the previous BiLSTM: [forward (u'), backward (u')]
+    return np.concatenate([np.arange(old_units), units + np.arange(old_units)])
+
+
+def grow_into(source: keras.Model, target: keras.Model, source_config: ModelConfig,
+              target_config: ModelConfig) -> None:  # fmt: skip
+    """Set ``target``'s weights so that it computes ``source``'s logits (see the module doc)."""
+    _check(source_config, target_config)
+    old_u, new_u = source_config.lstm_units, target_config.lstm_units
+    for layer in target.layers:
+        old_layer = _find(source, layer.name)
+        if old_layer is None or not layer.weights:
+            continue
+        old = [np.asarray(w) for w in old_layer.get_weights()]
+        new = [np.asarray(w) for w in layer.get_weights()]
+        if layer.name.startswith("conv"):
+            layer.set_weights(_conv_weights(old, new))
+        elif layer.name == "project":
+            kernel, bias = new[0].copy(), new[1].copy()
+            kernel[:, : 2 * old_u], bias[: 2 * old_u] = old
+            layer.set_weights([kernel, bias])
+        elif layer.name.startswith("bilstm"):
+            rows = _bilstm_input_rows(int(layer.name.removeprefix("bilstm")), old_u, new_u)
+            forward = _lstm_weights(old[:3], new[:3], rows, new_u)
+            backward = _lstm_weights(old[3:], new[3:], rows, new_u)
+            layer.set_weights(forward + backward)
+        elif layer.name == "logits":
+            rows = _bilstm_input_rows(1, old_u, new_u)
+            layer.set_weights([_scatter_rows(old[0], new[0], rows), old[1]])
+        else:
+            if [w.shape for w in old] != [w.shape for w in new]:
+                raise GrowError(f"layer {layer.name}: weight shapes differ and no rule applies")
+            layer.set_weights(old)
+
+
+def _find(model: keras.Model, name: str) -> Any:
+    try:
+        return model.get_layer(name)
+    except ValueError:
+        return None
+
+
+def _conv_weights(old: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndarray]:
+    if len(old) == len(new) and all(a.shape == b.shape for a, b in zip(old, new, strict=True)):
+        return old
+    if len(old) == 2 and len(new) == 1:  # separable (depthwise, pointwise) -> full conv
+        depthwise, pointwise = old  # (3, 3, cin, 1), (1, 1, cin, cout)
+        full = depthwise[:, :, :, 0, None] * pointwise[0, 0][None, None]
+        if full.shape != new[0].shape:
+            raise GrowError(f"separable conv {full.shape} does not fit {new[0].shape}")
+        return [full.astype(new[0].dtype)]
+    raise GrowError("a full conv cannot become a separable one")

@@ -1,0 +1,79 @@
+"""Growing a trained CRNN into a bigger one keeps its logits, and the bigger one can still learn."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+
+from crnn_core.losses import CTCTrainingModel
+from crnn_core.model import ModelConfig, build_crnn
+from crnn_core.training.grow import GrowError, describe_growth, grow_into
+
+SMALL = ModelConfig(
+    num_classes=11, conv_channels=(8, 8, 16, 16, 16, 16), lstm_units=8, separable_from=2
+)
+
+
+def _batch(seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "image": rng.uniform(0, 255, (3, 32, 96, 1)).astype("float32"),
+        "width": np.array([96, 61, 33], "int32"),
+    }
+
+
+def _trained_small() -> keras.Model:
+    """A small model whose weights are all non-trivial (random, BN statistics moved off 0/1)."""
+    keras.utils.set_random_seed(1)
+    model = build_crnn(SMALL)
+    rng = np.random.default_rng(2)
+    model.set_weights(
+        [w + rng.normal(0, 0.1, w.shape).astype(w.dtype) for w in model.get_weights()]
+    )
+    return model
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"separable_from": 99}, {"lstm_units": 13}, {"separable_from": 4, "lstm_units": 12}],
+)
+def test_grown_model_computes_the_same_logits(changes: dict[str, int]) -> None:
+    small = _trained_small()
+    big_config = dataclasses.replace(SMALL, **changes)
+    big = build_crnn(big_config)
+    grow_into(small, big, SMALL, big_config)
+    before = np.asarray(small.predict(_batch(), verbose=0))
+    after = np.asarray(big.predict(_batch(), verbose=0))
+    assert after.shape == before.shape
+    np.testing.assert_allclose(after, before, atol=1e-4)
+    assert describe_growth(SMALL, big_config)
+
+
+def test_new_lstm_units_get_gradients_and_change_the_logits_after_one_step() -> None:
+    small = _trained_small()
+    big_config = dataclasses.replace(SMALL, lstm_units=12)
+    big = build_crnn(big_config)
+    grow_into(small, big, SMALL, big_config)
+    before = np.asarray(big.predict(_batch(), verbose=0))
+    trainer = CTCTrainingModel(big)
+    trainer.compile(optimizer=keras.optimizers.Adam(1e-2))
+    targets = {
+        "labels": np.array([[1, 2, 3], [4, 5, 0], [6, 0, 0]], "int32"),
+        "label_length": np.array([3, 2, 1], "int32"),
+    }
+    kernel = big.get_layer("logits").get_weights()[0]
+    assert not kernel[8:12].any()  # rows of the new forward units start at zero
+    trainer.train_on_batch(_batch(), targets)
+    assert big.get_layer("logits").get_weights()[0][8:12].any()
+    assert np.abs(np.asarray(big.predict(_batch(), verbose=0)) - before).max() > 1e-4
+
+
+def test_shrinking_or_changing_other_fields_is_refused() -> None:
+    small = _trained_small()
+    for changes in ({"lstm_units": 4}, {"separable_from": 1}, {"conv_channels": (8,) * 6}):
+        config = dataclasses.replace(SMALL, **changes)
+        with pytest.raises(GrowError):
+            grow_into(small, build_crnn(config), SMALL, config)

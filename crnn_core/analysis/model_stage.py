@@ -37,6 +37,7 @@ from crnn_core.analysis.model_outputs import (
 )
 from crnn_core.analysis.stages import StageHook, StageTimer, chunks
 from crnn_core.geometry import frames_for_width
+from crnn_core.tf_import import import_tensorflow_silently
 
 if TYPE_CHECKING:
     from crnn_core.recognizer import Recognizer
@@ -133,29 +134,14 @@ def _result(
     }
 
 
-def _import_tensorflow_quietly(verbose: bool) -> None:
-    """TensorFlow's absl start-up lines ignore TF_CPP_MIN_LOG_LEVEL, so import it with fd 2 on
-    /dev/null (as ``crnn_core.cli.quiet`` does for the other commands; that layer is above)."""
-    if verbose or "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _announce(stage: str) -> None:
     print(STAGE_PREFIX + stage, flush=True)
 
 
 def _child(folder: Path) -> None:
     request = ModelRequest(**read_json(folder / OUTPUT_FILES["request"]))
-    _import_tensorflow_quietly(request.verbose)
+    if not request.verbose:
+        import_tensorflow_silently()
     from crnn_core.analysis.inputs import read_inputs
     from crnn_core.artifacts import artifacts_dir, load_recognizer
 

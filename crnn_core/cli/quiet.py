@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import warnings
+
+from crnn_core.tf_import import import_tensorflow_silently
 
 __all__ = ["configure_logging"]
 
@@ -31,18 +32,4 @@ def configure_logging(
     logging.basicConfig(level=level, format=fmt)
     for name in ("absl", "tensorflow", "h5py", "numba"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    _import_tensorflow_silently()
-
-
-def _import_tensorflow_silently() -> None:
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    import_tensorflow_silently()

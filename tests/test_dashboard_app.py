@@ -185,12 +185,22 @@ def test_clusters_page_with_an_analysis(with_analysis: FakeAnalysis) -> None:
         "entropy",
         "word correct (greedy, acc36)",
     ]
-    assert len(at.get("plotly_chart")) == 2  # the UMAP map and the contingency heatmap
+    # Lazy tabs: the first paint holds the map only; each section runs when its tab opens.
+    assert at.session_state["clusters_tab"] == "Map"
+    assert len(at.get("plotly_chart")) == 1 and not [s for s in at.selectbox if s.key == "inspect"]
+    at.session_state["clusters_tab"] = "Cluster × character"
+    at.run()
+    _no_trouble(at)
+    assert len(at.get("plotly_chart")) == 1 and "Sorted by the matching" in _texts(at)
+    at.session_state["clusters_tab"] = "Map"
+    at.run()
     mapped = frames["umap_x"].notna()
     assert f"{int((mapped & (frames['greedy_class'] != 0)).sum()):,} frames shown" in _texts(at)
     at.checkbox(key="hide_blank").uncheck().run()
     assert f"{int(mapped.sum()):,} frames shown" in _texts(at)
     at.selectbox(key="colour").set_value("char").run()
+    at.session_state["clusters_tab"] = "Cluster inspector"
+    at.run()
     at.selectbox(key="inspect").set_value(2).run()
     _no_trouble(at)
     inspector = {m.label: m.value for m in at.metric}
@@ -223,12 +233,17 @@ def test_clusters_page_states_baselines_and_both_views(with_analysis: FakeAnalys
     assert at.radio(key="view").options == ["All frames", "Non-blank frames, on their own"]
     at.radio(key="view").set_value("non_blank").run()
     _no_trouble(at)
+    assert "0 frames shown" not in _texts(at)
+    assert len(at.get("plotly_chart")) == 1  # the map
+    at.session_state["clusters_tab"] = "Cluster inspector"
+    at.run()
     assert at.selectbox(key="inspect").options == ["0", "1", "2", "3"]
     at.selectbox(key="inspect").set_value(1).run()
     inspector = {m.label: m.value for m in at.metric}
     assert inspector["Matched char"] == "b" and inspector["Purity"] == "100.0%"
-    assert len(at.get("plotly_chart")) == 2
-    assert "0 frames shown" not in _texts(at)
+    at.session_state["clusters_tab"] = "Cluster × character"
+    at.run()
+    assert len(at.get("plotly_chart")) == 1 and "non-blank frames" in _texts(at)
 
 
 def test_clusters_page_on_a_format_1_analysis(
@@ -282,7 +297,18 @@ def test_recognize_places_frames_on_the_map(with_analysis: FakeAnalysis) -> None
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.file_uploader[0].set_value(("word.png", word_png(), "image/png")).run()
     _no_trouble(at)
+    # Lazy tabs: only the open "Alignment" tab is rendered, so the map is not built yet.
+    assert len(at.get("plotly_chart")) == 1
+    assert "Grey: frames of the reference analysis" not in _texts(at)
+    at.session_state["detail_tab"] = "On the cluster map"
+    at.run()
+    _no_trouble(at)
     assert not [i for i in at.info if "No cluster map" in i.value]
+    assert "Grey: frames of the reference analysis" in _texts(at)
+    assert len(at.get("plotly_chart")) == 1  # the placement map instead of the alignment
+    at.session_state["detail_tab"] = "Frames"
+    at.run()
+    assert not at.get("plotly_chart") and any("col_start" in d.value for d in at.dataframe)
 
 
 def test_model_page_shows_the_manifest(app: AppTest) -> None:

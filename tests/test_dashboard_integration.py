@@ -38,7 +38,11 @@ def test_clusters_reads_the_real_summary(app: AppTest, artifacts: Path) -> None:
     assert metrics["Clusters (K)"] == str(analysis.summary["k"])
     purity = analysis.summary["scores"]["purity"]["all"]
     assert metrics["Purity · all"] == f"{purity:.3f}"
-    assert len(app.get("plotly_chart")) == 2
+    assert len(app.get("plotly_chart")) == 1  # the map; the heatmap's tab is not open
+    app.session_state["clusters_tab"] = "Cluster × character"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert len(app.get("plotly_chart")) == 1
 
 
 def test_evaluation_scores_the_real_images(app: AppTest) -> None:
@@ -50,6 +54,8 @@ def test_evaluation_scores_the_real_images(app: AppTest) -> None:
 
 def test_upload_is_placed_on_the_real_map(app: AppTest) -> None:
     app.file_uploader[0].set_value(("word.png", word_png(), "image/png")).run()
+    app.session_state["detail_tab"] = "On the cluster map"
+    app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert not [i for i in app.info if "No cluster map" in i.value]
-    assert len(app.get("plotly_chart")) == 2  # alignment + placement
+    assert len(app.get("plotly_chart")) == 1  # the placement map (tabs are lazy)

@@ -114,6 +114,8 @@ def test_a_hostile_zip_is_refused_with_its_reason(
 def test_cluster_column_grid_and_words(with_analysis: FakeAnalysis) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("views/clusters.py").run()
+    at.session_state["clusters_tab"] = "Cluster inspector"
+    at.run()
     at.selectbox(key="inspect").set_value(2).run()
     assert not at.exception, [e.value for e in at.exception]
     members = with_analysis.frames[with_analysis.frames["cluster"] == 2]
@@ -148,6 +150,8 @@ def test_confusable_pair_frames_side_by_side(with_analysis: FakeAnalysis) -> Non
     frames["margin"] = frames["max_prob"] * 0.5  # the second choice is half as likely
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("views/clusters.py").run()
+    at.session_state["clusters_tab"] = "Confusable pairs"
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="pair").value == 0  # a / b
     second = frames["max_prob"] - frames["margin"]

@@ -4,6 +4,8 @@ character contingency and confusable pairs, from a shipped analysis folder."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -28,7 +30,19 @@ COLOUR_BY = {
     "entropy": "entropy",
     "correct": "word correct (greedy, acc36)",
 }
+SECTION_TABS = ["Map", "Cluster inspector", "Cluster × character", "Confusable pairs"]
 VIEW_NAMES = {"all": "All frames", "non_blank": "Non-blank frames, on their own"}
+
+
+class MapFilters(NamedTuple):
+    """The sidebar's map settings, in ``figure_cache.umap_figure``'s argument order."""
+
+    color_by: str
+    hide_blank: bool
+    wrong_only: bool
+    chars: tuple[str, ...]
+    clusters: tuple[int, ...]
+    size: float
 
 
 def show_crops(pictures: list[tuple[np.ndarray, str]]) -> None:
@@ -68,6 +82,140 @@ def show_cluster_look(analysis: AnalysisView, members: pd.DataFrame, cluster: in
         key="cluster_words",
         column_config={"share": st.column_config.ProgressColumn("share", format="percent")},
     )
+
+
+def show_map(
+    analysis: AnalysisView, frames_all: pd.DataFrame, view: str, filters: MapFilters
+) -> None:
+    """The UMAP map with the sidebar's filters; a lasso/box selection shows its frames below."""
+    if not analysis.has_umap:
+        st.warning("This analysis has no UMAP coordinates; only the tables are shown.")
+        return
+    umap, shown_count = figure_cache.umap_figure(analysis, view, *filters)
+    mapped = int(frames_all["x"].notna().sum())
+    st.caption(
+        f"{shown_count:,} frames shown ({mapped:,} of {len(frames_all):,} are on the UMAP map) · "
+        "lasso or box-select points to see their image columns"
+    )
+    event = st.plotly_chart(
+        umap,
+        theme=None,
+        key="umap",
+        on_select="rerun",
+        selection_mode=("lasso", "box"),
+        config={"displaylogo": False},
+    )
+    points = event.selection.points if event and event.selection else []
+    selected = frames_all.loc[frames_all.index.intersection(maps.selected_rows(points))]
+    if len(selected):
+        show_selection(analysis, selected)
+
+
+def show_selection(analysis: AnalysisView, selected: pd.DataFrame) -> None:
+    st.subheader(f"Selection · {len(selected):,} frames")
+    left, right = st.columns([2, 3])
+    with left:
+        st.bar_chart(
+            selected["char"].astype(str).value_counts().head(15), horizontal=True, height=260
+        )
+        words = analysis.words_of(selected["image_id"].to_numpy())
+        keep = [c for c in ("image_id", "source", "truth", "greedy", "beam") if c in words]
+        table = words[keep].head(200)
+        if analysis.has_truth and "greedy" in words:
+            table = table.assign(right=scoring.word_correct(words.head(200), "greedy").to_numpy())
+        st.dataframe(table, hide_index=True, height=240, key="selection_words")
+    with right:
+        show_crops(crops.frame_crops(analysis, selected))
+
+
+def show_inspector(
+    analysis: AnalysisView, frames_all: pd.DataFrame, view: str, cluster_ids: list[int]
+) -> None:
+    """One cluster: size, purity, matched character, example crops and its column grid."""
+    st.subheader(f"Cluster inspector · {VIEW_NAMES[view].lower()}")
+    if not cluster_ids:
+        return
+    left, right = st.columns([2, 3])
+    with left:
+        start = figure_cache.largest_non_blank_cluster(analysis, view)
+        cluster = st.selectbox(
+            "Cluster",
+            cluster_ids,
+            index=cluster_ids.index(start) if start in cluster_ids else 0,
+            key="inspect",
+            help="Starts on the largest cluster whose frames are mostly characters.",
+        )
+        size_c, purity, top = insights.cluster_profile(frames_all, cluster)
+        matched = analysis.cluster_row(cluster, view).get("matched_char")
+        matched = "—" if matched is None or pd.isna(matched) else str(matched)
+        a, b, c = st.columns(3)
+        a.metric("Frames in cluster", f"{size_c:,}")
+        b.metric("Purity", "—" if np.isnan(purity) else f"{purity:.1%}")
+        rule = quality.matching_line(analysis.matching_rule(), None)
+        c.metric("Matched char", matched, help=rule)
+        st.dataframe(
+            top,
+            hide_index=True,
+            column_config={
+                "share": st.column_config.ProgressColumn(
+                    "share", min_value=0.0, max_value=1.0, format="percent"
+                )
+            },
+        )
+    with right:
+        members = frames_all[frames_all["cluster"] == cluster]
+        sample = members.sample(min(12, len(members)), random_state=0)
+        show_crops(crops.frame_crops(analysis, sample, limit=12))
+    show_cluster_look(analysis, members, cluster)
+
+
+def show_heatmap(analysis: AnalysisView, view: str) -> None:
+    st.subheader(f"Cluster × character · {VIEW_NAMES[view].lower()}")
+    t1, t2 = st.columns(2)
+    normalise = t1.toggle("Share of each cluster (rows sum to 1)", value=True, key="normalise")
+    no_blank = t2.toggle("Hide the blank column", value=True, key="no_blank_column")
+    figure = figure_cache.contingency_figure(analysis, view, normalise, no_blank)
+    if figure is None:
+        st.caption("No frames to count.")
+        return
+    st.caption(
+        "Sorted by the matching: each named cluster sits on the diagonal with its character "
+        "(named characters by group: digits, capitals, lower case, punctuation); unnamed "
+        "clusters follow, under their most common character."
+    )
+    st.plotly_chart(figure, key="contingency")
+
+
+def show_pairs(analysis: AnalysisView, frames_all: pd.DataFrame) -> None:
+    """The confusable pairs and, for one, the frames where the model hesitated between them."""
+    st.subheader("Confusable pairs")
+    pairs = analysis.pairs
+    if pairs is None or pairs.empty:
+        st.caption("The analysis lists no confusable pairs.")
+        return
+    st.dataframe(pairs, hide_index=True, height=300)
+    examples = analysis.pair_examples
+    if examples is None or examples.empty or "rank" not in pairs:
+        return
+    labels = {int(r): f"{a} / {b}" for r, a, b in pairs[["rank", "char_a", "char_b"]].values}
+    rank = st.selectbox("Examples of", list(labels), format_func=labels.__getitem__, key="pair")
+    row = pairs[pairs["rank"] == rank].iloc[0]
+    char_a, char_b = str(row["char_a"]), str(row["char_b"])
+    pair = cluster_look.hesitations(analysis.frames, char_a, char_b)
+    if pair is not None and (len(pair[0]) or len(pair[1])):
+        st.caption(
+            f"Frames where the model hesitated between {literal(char_a)} and "
+            f"{literal(char_b)} (closest calls first)"
+        )
+        sides = zip(st.columns(2), pair, (char_a, char_b), (char_b, char_a), strict=True)
+        for column, found, x, y in sides:
+            column.markdown(f"read {literal(x)}, {literal(y)} second · {len(found)} frames")
+            with column:
+                show_crops(crops.frame_crops(analysis, found, limit=12))
+    else:
+        chosen = examples[(examples["rank"] == rank) & (examples["t"] >= 0)]
+        found = frames_all.merge(chosen[["image_id", "t", "kind"]], on=["image_id", "t"])
+        show_crops(crops.frame_crops(analysis, found, limit=12))
 
 
 st.title("Logit clusters")
@@ -121,121 +269,25 @@ with st.sidebar:
     clusters = st.multiselect("Clusters", cluster_ids, key="clusters")
     size = st.slider("Point size", 1.0, 8.0, 3.0, 0.5, key="size")
 
-selected = frames_all.iloc[0:0]
-if not analysis.has_umap:
-    st.warning("This analysis has no UMAP coordinates; only the tables are shown.")
-else:
-    umap, shown_count = figure_cache.umap_figure(
-        analysis, view, color_by, hide_blank, wrong_only and correct_codes is not None,
-        chars, clusters, size,
-    )  # fmt: skip
-    mapped = int(frames_all["x"].notna().sum())
-    st.caption(
-        f"{shown_count:,} frames shown ({mapped:,} of {len(frames_all):,} are on the UMAP map) · "
-        "lasso or box-select points to see their image columns"
-    )
-    event = st.plotly_chart(
-        umap,
-        theme=None,
-        key="umap",
-        on_select="rerun",
-        selection_mode=("lasso", "box"),
-        config={"displaylogo": False},
-    )
-    points = event.selection.points if event and event.selection else []
-    rows = maps.selected_rows(points)
-    selected = frames_all.loc[frames_all.index.intersection(rows)]
-
-if len(selected):
-    st.subheader(f"Selection · {len(selected):,} frames")
-    left, right = st.columns([2, 3])
-    with left:
-        st.bar_chart(
-            selected["char"].astype(str).value_counts().head(15), horizontal=True, height=260
-        )
-        words = analysis.words_of(selected["image_id"].to_numpy())
-        keep = [c for c in ("image_id", "source", "truth", "greedy", "beam") if c in words]
-        table = words[keep].head(200)
-        if analysis.has_truth and "greedy" in words:
-            table = table.assign(right=scoring.word_correct(words.head(200), "greedy").to_numpy())
-        st.dataframe(table, hide_index=True, height=240, key="selection_words")
-    with right:
-        show_crops(crops.frame_crops(analysis, selected))
-
-st.subheader(f"Cluster inspector · {VIEW_NAMES[view].lower()}")
-if cluster_ids:
-    left, right = st.columns([2, 3])
-    with left:
-        start = figure_cache.largest_non_blank_cluster(analysis, view)
-        cluster = st.selectbox(
-            "Cluster",
-            cluster_ids,
-            index=cluster_ids.index(start) if start in cluster_ids else 0,
-            key="inspect",
-            help="Starts on the largest cluster whose frames are mostly characters.",
-        )
-        size_c, purity, top = insights.cluster_profile(frames_all, cluster)
-        matched = analysis.cluster_row(cluster, view).get("matched_char")
-        matched = "—" if matched is None or pd.isna(matched) else str(matched)
-        a, b, c = st.columns(3)
-        a.metric("Frames in cluster", f"{size_c:,}")
-        b.metric("Purity", "—" if np.isnan(purity) else f"{purity:.1%}")
-        rule = quality.matching_line(analysis.matching_rule(), None)
-        c.metric("Matched char", matched, help=rule)
-        st.dataframe(
-            top,
-            hide_index=True,
-            column_config={
-                "share": st.column_config.ProgressColumn(
-                    "share", min_value=0.0, max_value=1.0, format="percent"
-                )
-            },
-        )
-    with right:
-        members = frames_all[frames_all["cluster"] == cluster]
-        sample = members.sample(min(12, len(members)), random_state=0)
-        show_crops(crops.frame_crops(analysis, sample, limit=12))
-    show_cluster_look(analysis, members, cluster)
-
-st.subheader(f"Cluster × character · {VIEW_NAMES[view].lower()}")
-t1, t2 = st.columns(2)
-normalise = t1.toggle("Share of each cluster (rows sum to 1)", value=True, key="normalise")
-no_blank = t2.toggle("Hide the blank column", value=True, key="no_blank_column")
-figure = figure_cache.contingency_figure(analysis, view, normalise, no_blank)
-if figure is not None:
-    st.caption(
-        "Sorted by the matching: each named cluster sits on the diagonal with its character "
-        "(named characters by group: digits, capitals, lower case, punctuation); unnamed "
-        "clusters follow, under their most common character."
-    )
-    st.plotly_chart(figure, key="contingency")
-else:
-    st.caption("No frames to count.")
-
-st.subheader("Confusable pairs")
-pairs = analysis.pairs
-if pairs is None or pairs.empty:
-    st.caption("The analysis lists no confusable pairs.")
-else:
-    st.dataframe(pairs, hide_index=True, height=300)
-    examples = analysis.pair_examples
-    if examples is not None and not examples.empty and "rank" in pairs:
-        labels = {int(r): f"{a} / {b}" for r, a, b in pairs[["rank", "char_a", "char_b"]].values}
-        rank = st.selectbox("Examples of", list(labels), format_func=labels.__getitem__, key="pair")
-        row = pairs[pairs["rank"] == rank].iloc[0]
-        char_a, char_b = str(row["char_a"]), str(row["char_b"])
-        pair = cluster_look.hesitations(analysis.frames, char_a, char_b)
-        if pair is not None and (len(pair[0]) or len(pair[1])):
-            st.caption(
-                f"Frames where the model hesitated between {literal(char_a)} and "
-                f"{literal(char_b)} (closest calls first)"
-            )
-            sides = zip(st.columns(2), pair, (char_a, char_b), (char_b, char_a), strict=True)
-            for column, found, x, y in sides:
-                column.markdown(f"read {literal(x)}, {literal(y)} second · {len(found)} frames")
-                with column:
-                    show_crops(crops.frame_crops(analysis, found, limit=12))
-        else:
-            chosen = examples[(examples["rank"] == rank) & (examples["t"] >= 0)]
-            found = frames_all.merge(chosen[["image_id", "t", "kind"]], on=["image_id", "t"])
-            show_crops(crops.frame_crops(analysis, found, limit=12))
+filters = MapFilters(
+    color_by, hide_blank, wrong_only and correct_codes is not None, tuple(chars),
+    tuple(clusters), size,
+)  # fmt: skip
+# Lazy tabs: only the open section runs and is sent to the browser, so the first paint, a
+# recolour or a box selection does not also rebuild the inspector's image grids, the heatmap
+# and the pair examples.
+map_tab, inspector_tab, heatmap_tab, pairs_tab = st.tabs(
+    SECTION_TABS, key="clusters_tab", on_change="rerun"
+)
+if map_tab.open:
+    with map_tab:
+        show_map(analysis, frames_all, view, filters)
+if inspector_tab.open:
+    with inspector_tab:
+        show_inspector(analysis, frames_all, view, cluster_ids)
+if heatmap_tab.open:
+    with heatmap_tab:
+        show_heatmap(analysis, view)
+if pairs_tab.open:
+    with pairs_tab:
+        show_pairs(analysis, frames_all)

@@ -23,6 +23,7 @@ from dashboard.recognition import (
 )
 from dashboard.text import literal, md_escape, plain
 
+DETAIL_TABS = ["Alignment", "On the cluster map", "Frames"]
 LEXICON_MODES = {
     "soft": "Suggest (next to the reading)",
     "force": "Force (the answer is a lexicon word)",
@@ -197,35 +198,40 @@ elif pred.candidates:
 
 forced_alignment.show_forced_alignment(result.image, result.logits, pred.text, recognizer.charset)
 
-align_tab, map_tab, table_tab = st.tabs(["Alignment", "On the cluster map", "Frames"])
-with align_tab:
-    st.caption(
-        "Top: the model's input with frame boundaries (every 4 columns). Middle: "
-        "probability of the most likely characters per frame. Bottom: frame uncertainty. "
-        "Hover any row: the vertical line marks the same image column in all three."
-    )
-    st.plotly_chart(
-        figure_cache.alignment_figure(
-            result.image, result.logits, result.frames, recognizer.charset
-        ),
-        key="alignment",
-    )
-with map_tab:
-    try:
-        analysis = services.get_analysis()
-        with st.spinner("Placing frames on the map…"):
-            placed = figure_cache.placement_figure(
-                analysis, result.logits, list(result.frames["char"])
-            )
-        st.plotly_chart(placed, key="placement", theme=None)
+# Lazy tabs: only the open one runs and is sent, so the cluster map (thousands of points) and
+# the frame table cost nothing until asked for; a decoder toggle redraws only what is shown.
+align_tab, map_tab, table_tab = st.tabs(DETAIL_TABS, key="detail_tab", on_change="rerun")
+if align_tab.open:
+    with align_tab:
         st.caption(
-            "Grey: frames of the reference analysis. Coloured: this image's frames, "
-            "labelled `frame:greedy character`."
+            "Top: the model's input with frame boundaries (every 4 columns). Middle: "
+            "probability of the most likely characters per frame. Bottom: frame uncertainty. "
+            "Hover any row: the vertical line marks the same image column in all three."
         )
-    except services.AnalysisUnavailable as exc:
-        st.info(f"No cluster map to place this image on: {exc}", icon=":material/info:")
-with table_tab:
-    st.dataframe(result.frames, hide_index=True, height=300)
+        st.plotly_chart(
+            figure_cache.alignment_figure(
+                result.image, result.logits, result.frames, recognizer.charset
+            ),
+            key="alignment",
+        )
+if map_tab.open:
+    with map_tab:
+        try:
+            analysis = services.get_analysis()
+            with st.spinner("Placing frames on the map…"):
+                placed = figure_cache.placement_figure(
+                    analysis, result.logits, list(result.frames["char"])
+                )
+            st.plotly_chart(placed, key="placement", theme=None)
+            st.caption(
+                "Grey: frames of the reference analysis. Coloured: this image's frames, "
+                "labelled `frame:greedy character`."
+            )
+        except services.AnalysisUnavailable as exc:
+            st.info(f"No cluster map to place this image on: {exc}", icon=":material/info:")
+if table_tab.open:
+    with table_tab:
+        st.dataframe(result.frames, hide_index=True, height=300)
 
 d1, d2, _ = st.columns([1, 1, 3])
 d1.download_button(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -77,3 +78,15 @@ def test_shrinking_or_changing_other_fields_is_refused() -> None:
         config = dataclasses.replace(SMALL, **changes)
         with pytest.raises(GrowError):
             grow_into(small, build_crnn(config), SMALL, config)
+
+
+def test_export_records_how_the_stage_grew_its_model(tmp_path: Path) -> None:
+    from crnn_core.training.export import _growth
+
+    (tmp_path / "model_config.json").write_text(SMALL.to_json())
+    grown = dataclasses.replace(SMALL, separable_from=99, lstm_units=12)
+    assert _growth(str(tmp_path), grown) == [
+        "separable convs from layer 2 -> 99",
+        "LSTM units 8 -> 12",
+    ]
+    assert _growth(str(tmp_path), SMALL) == [] and _growth("", grown) == []

@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crnn_core.artifacts import ArtifactError, load_manifest, save_artifacts
+from crnn_core.artifacts import ArtifactError, load_manifest, load_model_config, save_artifacts
 from crnn_core.charset import Charset
 from crnn_core.model import ModelConfig, build_crnn
 from crnn_core.training.config import TrainConfig
+from crnn_core.training.grow import describe_growth
 from crnn_core.training.run_folder import RunFolder
 
 __all__ = ["export_run"]
@@ -52,11 +53,22 @@ def export_run(
                 run.completed_steps(train_config.checkpoint_every) if run.has_checkpoint() else None
             ),
             "data_sources": run.data_sources(),
+            "grown_from_init": _growth(train_config.init_from, config),
             "validation_curve": curve,
         }
     )
     info = {"training": history, **(extra_info or {})}
     return save_artifacts(out_dir, model, charset, config, info, serving=serving)
+
+
+def _growth(init_from: str, config: ModelConfig) -> list[str]:
+    """How this stage's model was grown from the one it started from (``training/grow.py``)."""
+    if not init_from:
+        return []
+    try:
+        return describe_growth(load_model_config(init_from), config)
+    except (OSError, ValueError, TypeError):
+        return []
 
 
 def _previous_stages(init_from: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 SEED = 1234
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -71,6 +71,18 @@ def word_png(text: str = "hello", index: int = 3) -> bytes:
     del text
     buffer = io.BytesIO()
     Image.fromarray(image, mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def two_words_png() -> bytes:
+    """A 'scene' of 200 × 100 px: one word top-left ("cat"), another bottom-right ("moon"), for
+    the box crop (on the Recognize page, in AppTest and in the browser)."""
+    image = Image.new("RGB", (200, 100), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((8, 10), "cat", fill="black")
+    draw.text((120, 70), "moon", fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 

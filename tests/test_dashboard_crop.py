@@ -8,24 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import APP, TIMEOUT
-from PIL import Image, ImageDraw
+from dashboard_support import APP, TIMEOUT, two_words_png
+from PIL import Image
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 from dashboard.crop_box import box_from_selection, cropped_png
-
-
-def two_words_png() -> bytes:
-    """A 'scene' of 200 × 100 px: one word top-left, another bottom-right."""
-    image = Image.new("RGB", (200, 100), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((8, 10), "cat", fill="black")
-    draw.text((120, 70), "moon", fill="black")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_cropped_png_cuts_the_box_and_clamps() -> None:

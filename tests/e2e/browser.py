@@ -29,6 +29,8 @@ CHROMIUM_ARGS = [
 ]
 PREDICTION = "div.prediction[data-text]"
 PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot .main-svg"
+NO_TRACEBACK = "[data-testid='stException']"
+COLD_TIMEOUT_MS = 240_000  # the first page of a cold server loads TensorFlow on a busy machine
 
 
 def browser_available() -> bool:
@@ -132,10 +134,12 @@ def chromium_page(
     height: int = 1000,
     extra_args: Sequence[str] = (),
     permissions: Sequence[str] = (),
+    timeout_ms: float = 120_000,
 ) -> Iterator[Any]:
     """A Playwright page in Debian's Chromium (headless), in a fresh context (a new Streamlit
     session). ``extra_args``: more Chromium flags (e.g. a fake camera); ``permissions``: granted
-    to every origin (e.g. ``"camera"``)."""
+    to every origin (e.g. ``"camera"``); ``timeout_ms``: the page's default wait
+    (``COLD_TIMEOUT_MS`` where the server may still be loading TensorFlow)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -147,7 +151,7 @@ def chromium_page(
                 viewport={"width": width, "height": height}, permissions=list(permissions)
             )
             page = context.new_page()
-            page.set_default_timeout(120_000)
+            page.set_default_timeout(timeout_ms)
             yield page
         finally:
             browser.close()

@@ -6,11 +6,11 @@ Skips only where no browser is installed *and* ``CI`` is unset; in CI a missing 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser import (
+    NO_TRACEBACK,
     choose_beam,
     chromium_page,
     lasso_select,
@@ -18,7 +18,6 @@ from browser import (
     open_page,
     prediction_text,
     require_browser,
-    streamlit_server,
     upload,
     wait_for_plot,
     wait_idle,
@@ -40,13 +39,6 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_tiny_artifacts(tmp_path_factory.mktemp("artifacts"))
     analyze(["synthetic:24"], root / "analysis", root, AnalysisConfig(progress=False))
     return root
-
-
-@pytest.fixture(scope="module")
-def server(artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with streamlit_server(artifacts, log) as url:
-        yield url
 
 
 def test_upload_beam_and_clusters(server: str, artifacts: Path, tmp_path: Path) -> None:
@@ -74,7 +66,7 @@ def test_upload_beam_and_clusters(server: str, artifacts: Path, tmp_path: Path) 
         wait_idle(page)
         heading = lasso_select(page)
         assert int(heading.split("·")[1].split()[0].replace(",", "")) > 0
-        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator(NO_TRACEBACK).count() == 0
         (tmp_path / "clusters.png").write_bytes(whole_page(page))
     assert all((tmp_path / f"{name}.png").stat().st_size > 0 for name in ("recognize", "clusters"))
 
@@ -88,7 +80,7 @@ def test_bad_upload_shows_a_message_and_the_app_keeps_working(server: str) -> No
         alert = page.locator("[data-testid='stAlertContentError']")
         alert.first.wait_for(state="visible")
         assert "not an image" in alert.first.inner_text()
-        assert page.locator("[data-testid='stException']").count() == 0  # no stack trace
+        assert page.locator(NO_TRACEBACK).count() == 0  # no stack trace
         upload(page, "good.png", word_png(index=6))
         assert prediction_text(page) is not None
 
@@ -99,6 +91,6 @@ def test_other_pages_render(server: str, title: str) -> None:
         open_app(page, server)
         open_page(page, title)
         wait_idle(page)
-        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator(NO_TRACEBACK).count() == 0
         if title == "Model":
             wait_for_plot(page)  # the learning curve

@@ -8,22 +8,16 @@ Skips only where no browser is installed *and* ``CI`` is unset.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from browser import (
-    chromium_page,
-    require_browser,
-    streamlit_server,
-    wait_idle,
-)
+from browser import COLD_TIMEOUT_MS, NO_TRACEBACK, chromium_page, require_browser, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 require_browser()
 
-TIMEOUT_MS = 240_000  # the first page of a cold server loads TensorFlow on a busy machine
 PAGES = ["", "clusters", "evaluation", "your_data", "model"]
 
 
@@ -37,16 +31,13 @@ def broken(artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(broken: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with streamlit_server(broken, log) as url:
-        yield url
+def server(broken: Path, start_server: Callable[..., str]) -> str:
+    return start_server(broken)
 
 
 @pytest.mark.parametrize("path", PAGES, ids=[p or "recognize" for p in PAGES])
 def test_every_page_lists_both_faults(server: str, broken: Path, path: str) -> None:
-    with chromium_page() as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
         page.goto(f"{server}/{path}")
         banner = page.locator("[data-testid='stAlertContentError']", has_text="not usable")
         banner.first.wait_for()
@@ -55,7 +46,7 @@ def test_every_page_lists_both_faults(server: str, broken: Path, path: str) -> N
         assert "model.keras is not a Keras archive" in text
         assert "charset.json is missing" in text
         assert text.count("fix: python -m crnn_core export") == 3  # one per fault
-        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator(NO_TRACEBACK).count() == 0
         body = page.locator("body").inner_text()
         assert str(broken) not in body and str(broken.parent) not in body
         assert "Traceback" not in body

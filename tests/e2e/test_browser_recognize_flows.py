@@ -9,38 +9,28 @@ the page. Skips only where no browser is installed *and* ``CI`` is unset.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser import (
+    COLD_TIMEOUT_MS,
+    NO_TRACEBACK,
     PREDICTION,
     chromium_page,
     fake_camera_args,
     open_app,
     require_browser,
-    streamlit_server,
     upload,
     wait_for_metric,
     wait_idle,
 )
-from dashboard_support import word_png
-from PIL import Image, ImageDraw
+from dashboard_support import two_words_png, word_png
+from PIL import Image
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 require_browser()
-
-NO_TRACEBACK = "[data-testid='stException']"
-TIMEOUT_MS = 240_000  # the first page of a cold server loads TensorFlow on a busy machine
-
-
-@pytest.fixture(scope="module")
-def server(artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with streamlit_server(artifacts, log) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +38,6 @@ def recognizer(artifacts: Path) -> Any:
     from crnn_core.artifacts import load_recognizer
 
     return load_recognizer(artifacts)
-
-
-def scene_png() -> bytes:
-    """A 200 × 100 'scene': one word top-left, another bottom-right."""
-    image = Image.new("RGB", (200, 100), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((8, 10), "cat", fill="black")
-    draw.text((120, 70), "moon", fill="black")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def _shown(recognizer: Any, data: bytes) -> tuple[str, str]:
@@ -81,13 +60,12 @@ def test_turned_and_box_cropped_photo_is_what_is_read(server: str, recognizer: A
     from dashboard.crop_box import cropped_png
     from dashboard.photo import rotated_png
 
-    data = scene_png()
+    data = two_words_png()
     turned = rotated_png(data, quarter_turns=1)  # ↺ 90°: 100 × 200
     cut = cropped_png(turned, (0.0, 0.5, 1.0, 1.0))  # its bottom half: 100 × 100
     whole, upright, boxed = (_shown(recognizer, d) for d in (data, turned, cut))
     assert len({whole[0], upright[0], boxed[0]}) == 3  # each step changes the model input
-    with chromium_page() as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
         open_app(page, server)
         upload(page, "scene.png", data)
         _wait_for_reading(page, whole)
@@ -115,8 +93,9 @@ def test_turned_and_box_cropped_photo_is_what_is_read(server: str, recognizer: A
 def test_a_camera_photo_is_read(server: str, tmp_path: Path) -> None:
     video = tmp_path / "word.mjpeg"  # one JPEG frame: Chromium's fake camera loops it
     Image.open(io.BytesIO(word_png())).convert("RGB").resize((640, 480)).save(video, "JPEG")
-    with chromium_page(extra_args=fake_camera_args(video), permissions=["camera"]) as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(
+        extra_args=fake_camera_args(video), permissions=["camera"], timeout_ms=COLD_TIMEOUT_MS
+    ) as page:
         open_app(page, server)
         assert page.locator("[data-testid='stCameraInput']").count() == 0  # off until asked
         page.get_by_text("Use the camera").click()
@@ -148,8 +127,7 @@ def test_a_wrong_typed_text_is_aligned_against_the_reading(server: str, recogniz
     parted = spans(list(expected.parting["frame"]))
     assert parted  # a wrong text must take another path somewhere
     where = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in parted)
-    with chromium_page() as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
         open_app(page, server)
         upload(page, "word.png", data)
         wait_idle(page)

@@ -11,16 +11,17 @@ Skips only where no browser is installed *and* ``CI`` is unset.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser import (
+    COLD_TIMEOUT_MS,
+    NO_TRACEBACK,
     chromium_page,
     open_app,
     require_browser,
-    streamlit_server,
     wait_idle,
 )
 from dashboard_support import word_png
@@ -29,8 +30,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 require_browser()
 
-NO_TRACEBACK = "[data-testid='stException']"
-TIMEOUT_MS = 240_000  # the first page of a cold server loads TensorFlow on a busy machine
 PAGE_TITLES = ["Recognize", "Clusters", "Evaluation", "Your data", "Model"]
 HOSTILE = "[x](http://example.com)![i](http://example.com/a.png)"
 
@@ -41,17 +40,14 @@ def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(artifacts: Path, elsewhere: Path) -> Iterator[str]:
+def server(artifacts: Path, elsewhere: Path, start_server: Callable[..., str]) -> str:
     env = {"HOME": str(elsewhere), "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "200"}
-    log = elsewhere.parent / f"{elsewhere.name}-streamlit.log"
-    with streamlit_server(artifacts, log, cwd=elsewhere, env=env) as url:
-        yield url
+    return start_server(artifacts, cwd=elsewhere, env=env)
 
 
 def test_a_first_request_to_a_sub_page_runs_the_app_entry(server: str) -> None:
     # First in the module: this is the server's first page, in a fresh browser context.
-    with chromium_page() as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
         page.goto(f"{server}/clusters")
         page.locator("h1", has_text="Logit clusters").wait_for()
         wait_idle(page)
@@ -64,8 +60,7 @@ def test_a_first_request_to_a_sub_page_runs_the_app_entry(server: str) -> None:
 
 
 def test_started_elsewhere_the_upload_limit_holds_and_no_deploy(server: str) -> None:
-    with chromium_page() as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
         open_app(page, server)
         uploader = page.locator("[data-testid='stFileUploader']").first
         assert "10MB per file" in uploader.inner_text()
@@ -93,8 +88,7 @@ def _no_live_markup(page: Any) -> None:
 
 
 def test_a_markdown_file_name_is_shown_as_plain_text(server: str) -> None:
-    with chromium_page() as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
         fetched: list[str] = []
         page.on("request", lambda request: fetched.append(request.url))
         open_app(page, server)

@@ -14,17 +14,12 @@ import csv
 import io
 import stat
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import (
-    chromium_page,
-    open_app,
-    require_browser,
-    streamlit_server,
-)
+from browser import COLD_TIMEOUT_MS, NO_TRACEBACK, chromium_page, open_app, require_browser
 from dashboard_support import word_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -32,8 +27,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 require_browser()
 
 ERROR = "[data-testid='stAlertContentError']"
-NO_TRACEBACK = "[data-testid='stException']"
-TIMEOUT_MS = 240_000  # the first page of a cold server loads TensorFlow on a busy machine
 WORDS = ("cat", "dog", "tree", "moon", "sun", "street")
 
 
@@ -46,12 +39,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(
-    artifacts: Path, sandbox: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with streamlit_server(artifacts, log, env={"TMPDIR": str(sandbox / "scratch")}) as url:
-        yield url
+def server(artifacts: Path, sandbox: Path, start_server: Callable[..., str]) -> str:
+    return start_server(artifacts, env={"TMPDIR": str(sandbox / "scratch")})
 
 
 def labelled_zip(extra: Sequence[tuple[zipfile.ZipInfo | str, bytes]] = ()) -> bytes:
@@ -106,8 +95,7 @@ def test_a_labelled_zip_is_evaluated_with_table_gallery_and_csv(
     data = labelled_zip()
     expected = evaluate_zip(load_recognizer(artifacts), "street signs.zip", data)
     records = expected.result.records
-    with chromium_page() as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
         open_app(page, server, "your_data")
         _watch_progress(page)
         _upload_zip(page, "street signs.zip", data)
@@ -154,8 +142,7 @@ def test_a_hostile_zip_is_refused_on_the_page_and_writes_nothing(
     members, reason = HOSTILE[kind]
     members = [(n.format(sandbox=sandbox) if isinstance(n, str) else n, d) for n, d in members]
     before = sorted(p.name for p in sandbox.iterdir())
-    with chromium_page() as page:
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
         open_app(page, server, "your_data")
         _upload_zip(page, "evil.zip", labelled_zip(members))
         error = page.locator(ERROR, has_text="evil.zip was not evaluated")

@@ -46,7 +46,7 @@ def test_model_config_rejects_unknown_keys_and_reads_the_shipped_file() -> None:
     from crnn_core.model import ModelConfig
 
     shipped = json.loads((ROOT / "artifacts" / "model_config.json").read_text())
-    assert ModelConfig.from_dict(shipped).separable_from == 2
+    assert ModelConfig.from_dict(shipped).separable_from == 99  # full convs since stage 5
     with pytest.raises(ConfigError, match=r"lstm_unit.*known keys"):
         ModelConfig.from_dict({"num_classes": 5, "lstm_unit": 96})
 
@@ -59,8 +59,8 @@ def test_variants_hold_the_shipped_model() -> None:
         json.loads((ROOT / "artifacts" / "model_config.json").read_text())
     )
     assert model_config(SHIPPED_VARIANT, shipped.num_classes) == shipped
-    # the recipe recorded in the manifest: the default variant + --model overrides
-    assert model_config("crnn", shipped.num_classes, {"separable_from": 2}) == shipped
+    # the recipe recorded in the manifest's last stage: the default variant + --model overrides
+    assert model_config("crnn", shipped.num_classes, {"separable_from": 99}) == shipped
     assert model_config("crnn", 95) == ModelConfig(num_classes=95)
     assert {"crnn", "crnn_separable", "crnn_small"} <= set(VARIANTS)
     with pytest.raises(ConfigError, match="Unknown model variant"):

@@ -1,8 +1,9 @@
 """``train.py``: flags map one-to-one onto ``TrainConfig`` fields; the loop is ``training``.
 
 ``--variant NAME`` picks a named model (``crnn_core.variants``), ``--model JSON`` overrides single
-fields on top of it (``--model '{"separable_from": 2}'`` on the default ``crnn`` is the shipped
-model, as it always was); unknown keys are rejected before TensorFlow starts.
+fields on top of it (the default ``crnn`` is the shipped model since stage 5; ``--model
+'{"separable_from": 2}'`` was its first three stages); unknown keys are rejected before TensorFlow
+starts.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--variant",
         choices=sorted(VARIANTS),
         default=DEFAULT_VARIANT,
-        help="named model (crnn_core.variants); crnn_separable is the shipped one",
+        help="named model (crnn_core.variants); crnn (the default) is the shipped one",
     )
     parser.add_argument(
         "--model",

@@ -18,6 +18,21 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 TIMEOUT = 180  # seconds per AppTest run: the first run loads TensorFlow on a busy machine
 
 
+def wait_for_job(folder: Path, seconds: float, poll: float = 0.5) -> Any:
+    """The finished ``JobStatus`` of the analysis job in ``folder``; fails after ``seconds``."""
+    import time
+
+    from crnn_core.analysis import jobs
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = jobs.read_status(folder)
+        if status is not None and status.finished:
+            return status
+        time.sleep(poll)
+    raise AssertionError(f"the analysis job {folder.name} did not finish in {seconds:.0f} s")
+
+
 def make_tiny_artifacts(directory: Path, with_curve: bool = True) -> Path:
     """Save a seeded, tiny, untrained CRNN with a manifest into ``directory``; return it."""
     import keras

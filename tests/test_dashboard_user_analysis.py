@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import APP, TIMEOUT, FakeAnalysis
+from dashboard_support import APP, TIMEOUT, FakeAnalysis, wait_for_job
 from PIL import Image, ImageDraw
 
 pytest.importorskip("streamlit")
@@ -48,16 +47,6 @@ def _texts(at: AppTest) -> str:
     return " ".join(str(m.value) for m in [*at.markdown, *at.caption, *at.success, *at.error])
 
 
-def wait_for(folder: Path, seconds: float = 170.0) -> jobs.JobStatus:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        status = jobs.read_status(folder)
-        if status is not None and status.finished:
-            return status
-        time.sleep(0.5)
-    raise AssertionError(f"job {folder.name} did not finish in {seconds} s")
-
-
 def test_upload_runs_a_job_and_offers_the_new_folder(
     artifacts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,7 +62,7 @@ def test_upload_runs_a_job_and_offers_the_new_folder(
     progress = at.get("progress")  # the polling fragment, while the worker runs
     assert progress and "Analysing `street-words`: step" in progress[0].proto.text
     assert "of 6" in progress[0].proto.text
-    status = wait_for(folder)
+    status = wait_for_job(folder, 170.0)
     assert status.state == "done", status.message
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +31,7 @@ from browser import (
     wait_for_plot,
     wait_idle,
 )
+from dashboard_support import wait_for_job
 from PIL import Image
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -81,18 +81,6 @@ def labelled_zip() -> tuple[bytes, list[str]]:
     return buffer.getvalue(), texts
 
 
-def _wait_for_job(folder: Path, seconds: float = JOB_SECONDS) -> Any:
-    from crnn_core.analysis import jobs
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        status = jobs.read_status(folder)
-        if status is not None and status.finished:
-            return status
-        time.sleep(1)
-    raise AssertionError(f"the analysis job {folder.name} did not finish in {seconds:.0f} s")
-
-
 @pytest.fixture(scope="module")
 def analysed(user_data: Path, artifacts: Path) -> Path:
     """The finished analysis of the zip: the one the upload test made through the page, or,
@@ -102,7 +90,7 @@ def analysed(user_data: Path, artifacts: Path) -> Path:
     root = user_data / "analyses"
     folder = root / FOLDER
     if (folder / jobs.JOB_FILE).is_file():
-        status = _wait_for_job(folder)
+        status = wait_for_job(folder, JOB_SECONDS, poll=1.0)
     else:
         folder = jobs.prepare_job(io.BytesIO(labelled_zip()[0]), NAME, "street.zip", root=root)
         jobs.run_job(folder, artifacts)
@@ -178,7 +166,7 @@ def test_a_labelled_zip_is_analysed_and_offered_in_the_picker(server: str, user_
 
         ready = page.get_by_text(f"Your analysis {FOLDER} is ready")
         ready.wait_for(timeout=JOB_SECONDS * 1000)
-        status = _wait_for_job(user_data / "analyses" / FOLDER, seconds=5)
+        status = wait_for_job(user_data / "analyses" / FOLDER, 5.0, poll=1.0)
         assert status.state == "done", status.message
         assert f"({status.message})" in ready.inner_text()  # "(8 images, 161 frames)"
         seen = page.evaluate("() => window.seenProgress")

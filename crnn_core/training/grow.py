@@ -94,8 +94,9 @@ def _bilstm_input_rows(index: int, old_units: int, units: int) -> np.ndarray:
     return np.concatenate([np.arange(old_units), units + np.arange(old_units)])
 
 
-def grow_into(source: keras.Model, target: keras.Model, source_config: ModelConfig,
-              target_config: ModelConfig) -> None:  # fmt: skip
+def grow_into(
+    source: keras.Model, target: keras.Model, source_config: ModelConfig, target_config: ModelConfig
+) -> None:
     """Set ``target``'s weights so that it computes ``source``'s logits (see the module doc)."""
     _check(source_config, target_config)
     old_u, new_u = source_config.lstm_units, target_config.lstm_units

@@ -82,8 +82,12 @@ def _watch_progress(page: Any) -> None:
 
 
 def _cells(page: Any, key_text: str) -> list[str]:
+    """The body cells of the first table whose text holds ``key_text``. The grid fills its
+    cells after the frame appears (later still on a loaded machine), so wait for one first."""
     table = page.locator("[data-testid='stDataFrame']", has_text=key_text).first
-    return [str(t) for t in table.locator("[role='gridcell']").all_inner_texts()]
+    cells = table.locator("[role='gridcell']")
+    cells.first.wait_for()
+    return [str(t) for t in cells.all_inner_texts()]
 
 
 def test_a_labelled_zip_is_evaluated_with_table_gallery_and_csv(

@@ -82,12 +82,14 @@ def _watch_progress(page: Any) -> None:
 
 
 def _cells(page: Any, key_text: str) -> list[str]:
-    """The body cells of the first table whose text holds ``key_text``. The grid fills its
-    cells after the frame appears (later still on a loaded machine), so wait for one first."""
+    """The body cells of the first table whose text holds ``key_text``. The data grid draws on
+    a canvas; its ``gridcell`` elements are a hidden copy for screen readers, filled after the
+    frame appears. So wait for them to be attached (never visible) and read their text content
+    (a hidden element has no rendered text)."""
     table = page.locator("[data-testid='stDataFrame']", has_text=key_text).first
     cells = table.locator("[role='gridcell']")
-    cells.first.wait_for()
-    return [str(t) for t in cells.all_inner_texts()]
+    cells.first.wait_for(state="attached")
+    return [t.strip() for t in cells.all_text_contents()]
 
 
 def test_a_labelled_zip_is_evaluated_with_table_gallery_and_csv(

@@ -12,7 +12,12 @@ import pytest
 
 from crnn_core.analysis.io import AnalysisError
 from crnn_core.analysis.model_outputs import NpyAppender, open_model_outputs
-from crnn_core.analysis.model_stage import ModelRequest, run_model_stage, write_model_outputs
+from crnn_core.analysis.model_stage import (
+    ModelRequest,
+    run_model_stage,
+    write_inputs,
+    write_model_outputs,
+)
 from crnn_core.analysis.stages import StageTimer
 
 
@@ -26,14 +31,17 @@ def test_child_process_gives_the_in_process_logits_and_texts(
                            progress=False, beam_width=3)  # fmt: skip
     seen: list[str] = []
     child = run_model_stage(request, tmp_path / "child", seen.append)
-    assert seen[:2] == ["load_model", "read_data"]
+    assert seen[:2] == ["read_data", "load_model"]  # the words are read here, then the child
     assert {"model_logits", "decode_greedy_beam"} <= set(seen)
 
     recognizer = load_recognizer(tiny_artifacts)
-    words, _ = read_inputs(request.data, recognizer.charset, recognizer.max_width, 4, None, False)
+    words, sources = read_inputs(
+        request.data, recognizer.charset, recognizer.max_width, 4, None, False
+    )
     here = tmp_path / "here"
     here.mkdir()
-    write_model_outputs(recognizer, words, here, request, StageTimer())
+    write_inputs(words, sources, recognizer.charset, here)
+    write_model_outputs(recognizer, here, request, StageTimer())
     (here / "result.json").write_text((tmp_path / "child" / "result.json").read_text())
     local = open_model_outputs(here)
 
@@ -50,6 +58,7 @@ def test_child_process_gives_the_in_process_logits_and_texts(
     assert info["pid"] != __import__("os").getpid() and info["peak_rss_mib"] > 0
     assert child.charset.num_classes == recognizer.charset.num_classes
     assert [d["kind"] for d in info["data"]] == ["synthetic"]
+    assert {"read_data", "load_model", "model_logits"} <= set(info["timings_seconds"])
 
 
 def test_child_failure_reaches_the_parent_as_a_message(

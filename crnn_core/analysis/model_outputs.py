@@ -1,8 +1,10 @@
 """The hand-over folder of ``analyze``'s model stage: what the TensorFlow child leaves behind.
 
 The model stage (``model_stage``) runs in a child process so the parent never imports
-TensorFlow (~750 MiB RSS on its own). It leaves plain ``.npy`` files, read back memory-mapped
-with ``allow_pickle=False`` (no pickles cross the process boundary), a Parquet table and JSON:
+TensorFlow (~750 MiB RSS on its own). The parent writes the model inputs (``pixels``,
+``frame_offsets``, ``INPUT_FILES``); the child adds the rest. Together they leave plain ``.npy``
+files, read back memory-mapped with ``allow_pickle=False`` (no pickles cross the process
+boundary), Parquet tables and JSON:
 
 - ``logits.npy`` float32 ``(frames, classes)`` raw logits, images one after another, and
   ``frame_offsets.npy`` int64 ``(images + 1)``: image ``i`` is rows ``[o[i], o[i + 1])``;
@@ -26,6 +28,7 @@ from crnn_core.analysis.io import AnalysisError, RaggedArray, read_json
 from crnn_core.charset import Charset
 
 __all__ = [
+    "INPUT_FILES",
     "OUTPUT_FILES",
     "WORD_COLUMNS",
     "ModelOutputs",
@@ -44,6 +47,9 @@ OUTPUT_FILES = {
     "error": "error.json",
     "request": "request.json",
 }
+INPUT_FILES = {"labels": "inputs.parquet", "info": "inputs.json"}
+"""What the parent writes for the child besides ``frame_offsets`` and ``pixels``: per image
+``source, key, truth``; the charset the words were read with and the data sources."""
 WORD_COLUMNS = (
     "source", "key", "truth", "greedy_text", "greedy_confidence", "beam_text", "beam_confidence",
 )  # fmt: skip

@@ -1,10 +1,13 @@
-"""``analyze``'s model stage (load model → read data → logits → greedy/beam texts), in a child.
+"""``analyze``'s model stage: the parent reads the words, a child runs the model on them.
 
 Why a child: importing TensorFlow alone costs ~750 MiB RSS, and a process never gives that back.
-``run_model_stage`` starts ``python -m crnn_core.analysis.model_stage FOLDER``, which streams
-its results into ``FOLDER`` (``model_outputs``: ``.npy`` files written block by block, no
-pickles) and exits; the parent, which never imports TensorFlow, then clusters and maps them.
-So the peak of the run is the larger of the two processes, not their sum.
+``run_model_stage`` first reads and renders the words *here* (``read_inputs``; no TensorFlow, so
+the font faces and buffers of rendering never share a process with it) and writes them as model
+inputs (``write_inputs``). Then it starts ``python -m crnn_core.analysis.model_stage FOLDER``,
+which loads the model, runs it on those inputs and streams the logits and texts into ``FOLDER``
+(``model_outputs``: ``.npy`` files written block by block, no pickles) and exits; the parent, which
+never imports TensorFlow, then clusters and maps them. So the peak of the run is the larger of the
+two processes, not their sum, and the child's peak is TensorFlow, the model and one block.
 
 The child reports each stage on its stdout as ``STAGE_PREFIX + name`` (the parent forwards it to
 its ``on_stage`` hook, so a dashboard job shows progress), its stage timings and peak RSS in
@@ -29,6 +32,7 @@ import pandas as pd
 from crnn_core.analysis.inputs import InputSource, WordImage
 from crnn_core.analysis.io import AnalysisError, RaggedArray, read_json, write_json
 from crnn_core.analysis.model_outputs import (
+    INPUT_FILES,
     OUTPUT_FILES,
     ModelOutputs,
     NpyAppender,
@@ -36,13 +40,17 @@ from crnn_core.analysis.model_outputs import (
     peak_rss_mib,
 )
 from crnn_core.analysis.stages import StageHook, StageTimer, chunks
+from crnn_core.artifact_files import ArtifactError, artifacts_dir, load_input_contract
+from crnn_core.charset import Charset
 from crnn_core.geometry import frames_for_width
 from crnn_core.tf_import import import_tensorflow_silently
 
 if TYPE_CHECKING:
     from crnn_core.recognizer import Recognizer
 
-__all__ = ["STAGE_PREFIX", "ModelRequest", "run_model_stage", "write_model_outputs"]
+__all__ = [
+    "STAGE_PREFIX", "ModelRequest", "run_model_stage", "write_inputs", "write_model_outputs",
+]  # fmt: skip
 
 STAGE_PREFIX = "crnn-analysis-stage "
 CHUNK_IMAGES = 512
@@ -65,29 +73,46 @@ class ModelRequest:
     verbose: bool = False
 
 
-def write_model_outputs(
-    recognizer: Recognizer,
-    words: Sequence[WordImage],
-    folder: Path,
-    request: ModelRequest,
-    timer: StageTimer,
-) -> None:
-    """Logits and decoded texts of ``words`` into ``folder``, ``CHUNK_IMAGES`` at a time."""
+def write_inputs(words: Sequence[WordImage], sources: Sequence[InputSource], charset: Charset,
+                 folder: Path) -> None:  # fmt: skip
+    """The parent's half: the model inputs of ``words`` side by side (``pixels``), their frame
+    offsets (from the geometry, checked against the model later), labels and sources."""
     sizes = frames_for_width(np.array([w.image.shape[1] for w in words], dtype=np.int64))
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     np.save(folder / OUTPUT_FILES["frame_offsets"], offsets)
     pixels = RaggedArray.from_items([w.image for w in words], axis=1, dtype=np.uint8)
     np.save(folder / OUTPUT_FILES["pixels"], pixels.values)
     np.save(folder / OUTPUT_FILES["pixel_offsets"], pixels.offsets)
-    del pixels
+    labels = pd.DataFrame({
+        "source": pd.Series([w.source for w in words], dtype="string"),
+        "key": pd.Series([w.key for w in words], dtype="string"),
+        "truth": pd.Series([w.truth for w in words], dtype="string"),
+    })  # fmt: skip
+    labels.to_parquet(folder / INPUT_FILES["labels"], index=False)
+    write_json({"charset": charset.to_dict(), "data": [s.to_dict() for s in sources]},
+               folder / INPUT_FILES["info"])  # fmt: skip
+
+
+def write_model_outputs(
+    recognizer: Recognizer, folder: Path, request: ModelRequest, timer: StageTimer
+) -> None:
+    """The child's half: logits and decoded texts of the inputs in ``folder``, ``CHUNK_IMAGES``
+    at a time (pixels memory-mapped, one block's logits in memory)."""
+    offsets = np.load(folder / OUTPUT_FILES["frame_offsets"], allow_pickle=False)
+    pixels = RaggedArray(
+        np.load(folder / OUTPUT_FILES["pixels"], mmap_mode="r", allow_pickle=False),
+        np.load(folder / OUTPUT_FILES["pixel_offsets"], allow_pickle=False), axis=1,
+    )  # fmt: skip
+    table = pd.read_parquet(folder / INPUT_FILES["labels"])
+    sizes = np.diff(offsets)
     classes = recognizer.charset.num_classes
     logits_file = NpyAppender(folder / OUTPUT_FILES["logits"], (int(offsets[-1]), classes), "<f4")
     greedy: list[tuple[str, float]] = []
     beam: list[tuple[str, float]] = []
-    for part in chunks(len(words), CHUNK_IMAGES, "logits + decoding", request.progress):
+    for part in chunks(len(table), CHUNK_IMAGES, "logits + decoding", request.progress):
         with timer.stage("model_logits"):
-            found = recognizer.frame_logits([w.image for w in words[part]], request.batch_size)
-            logits = [f.logits for f in found]
+            images = [np.array(pixels[i]) for i in range(part.start, part.stop)]
+            logits = [f.logits for f in recognizer.frame_logits(images, request.batch_size)]
             if [lg.shape[0] for lg in logits] != sizes[part].tolist():
                 raise AssertionError("frame counts differ from frames_for_width (geometry bug)")
             logits_file.append(np.concatenate(logits))
@@ -99,22 +124,15 @@ def write_model_outputs(
                 )
                 beam.extend((p.text, p.confidence) for p in found_beam)
     logits_file.close()
-    table = pd.DataFrame(
-        {
-            "source": pd.Series([w.source for w in words], dtype="string"),
-            "key": pd.Series([w.key for w in words], dtype="string"),
-            "truth": pd.Series([w.truth for w in words], dtype="string"),
-            "greedy_text": pd.Series([t for t, _ in greedy], dtype="string"),
-            "greedy_confidence": np.array([c for _, c in greedy], np.float32),
-            "beam_text": pd.Series([t for t, _ in beam], dtype="string"),
-            "beam_confidence": np.array([c for _, c in beam], np.float32),
-        }
-    )
+    table["greedy_text"] = pd.Series([t for t, _ in greedy], dtype="string")
+    table["greedy_confidence"] = np.array([c for _, c in greedy], np.float32)
+    table["beam_text"] = pd.Series([t for t, _ in beam], dtype="string")
+    table["beam_confidence"] = np.array([c for _, c in beam], np.float32)
     table.to_parquet(folder / OUTPUT_FILES["words"], index=False)
 
 
 def _result(
-    recognizer: Recognizer, artifacts: Path, sources: list[InputSource], timer: StageTimer
+    recognizer: Recognizer, artifacts: Path, sources: list[dict[str, Any]], timer: StageTimer
 ) -> dict[str, Any]:
     from crnn_core.artifacts import load_manifest
 
@@ -126,7 +144,7 @@ def _result(
             "artifacts": str(artifacts),
             "sha256": manifest.get("files", {}).get("model.keras"),
         },
-        "data": [s.to_dict() for s in sources],
+        "data": sources,
         "timings_seconds": timer.seconds,
         "timings_cpu_seconds": timer.cpu_seconds,
         "pid": os.getpid(),
@@ -142,20 +160,22 @@ def _child(folder: Path) -> None:
     request = ModelRequest(**read_json(folder / OUTPUT_FILES["request"]))
     if not request.verbose:
         import_tensorflow_silently()
-    from crnn_core.analysis.inputs import read_inputs
     from crnn_core.artifacts import artifacts_dir, load_recognizer
 
     artifacts = Path(request.artifacts) if request.artifacts else artifacts_dir()
     timer = StageTimer(_announce)
     with timer.stage("load_model"):
         recognizer = load_recognizer(artifacts)
-    with timer.stage("read_data"):
-        words, sources = read_inputs(
-            request.data, recognizer.charset, recognizer.max_width, request.seed,
-            request.max_frames, request.progress,
-        )  # fmt: skip
-    write_model_outputs(recognizer, words, folder, request, timer)
-    write_json(_result(recognizer, artifacts, sources, timer), folder / OUTPUT_FILES["result"])
+    inputs = read_json(folder / INPUT_FILES["info"])
+    if inputs["charset"] != recognizer.charset.to_dict():
+        raise AnalysisError(
+            f"The model in {artifacts} has another charset than the one the words were read "
+            "with: were the artifacts replaced during the run? Run the analysis again."
+        )
+    write_model_outputs(recognizer, folder, request, timer)
+    write_json(
+        _result(recognizer, artifacts, inputs["data"], timer), folder / OUTPUT_FILES["result"]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,12 +198,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_model_stage(
     request: ModelRequest, folder: str | Path, on_stage: StageHook | None = None
 ) -> ModelOutputs:
-    """Run the model stage in a child process writing into ``folder``; return its outputs.
+    """Read the words here, then run the model on them in a child process writing into
+    ``folder``; return its outputs (``read_data`` timed here, the rest in the child).
 
-    Raises ``AnalysisError`` with the child's message when it fails (bad data, broken model
-    folder) or dies (killed, out of memory)."""
+    Raises ``AnalysisError`` with a message when the data or the model folder is bad, or the
+    child fails or dies (killed, out of memory)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    timer = StageTimer(on_stage)
+    with timer.stage("read_data"):
+        _read_into(request, folder)
     write_json(asdict(request), folder / OUTPUT_FILES["request"])
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
@@ -214,7 +238,29 @@ def run_model_stage(
             f"The model stage (child process) stopped with status {status} before finishing "
             "(killed, or out of memory?)."
         )
-    return open_model_outputs(folder)
+    outputs = open_model_outputs(folder)
+    for key, times in (
+        ("timings_seconds", timer.seconds),
+        ("timings_cpu_seconds", timer.cpu_seconds),
+    ):
+        outputs.info[key] = {**times, **outputs.info.get(key, {})}
+    return outputs
+
+
+def _read_into(request: ModelRequest, folder: Path) -> None:
+    """Read ``request.data`` as the artifacts' model inputs into ``folder`` (``write_inputs``)."""
+    from crnn_core.analysis.inputs import read_inputs
+
+    artifacts = Path(request.artifacts) if request.artifacts else artifacts_dir()
+    try:
+        contract = load_input_contract(artifacts)
+    except ArtifactError as exc:
+        raise AnalysisError(str(exc)) from exc
+    words, sources = read_inputs(
+        request.data, contract.charset, contract.max_width, request.seed, request.max_frames,
+        request.progress,
+    )  # fmt: skip
+    write_inputs(words, sources, contract.charset, folder)
 
 
 if __name__ == "__main__":

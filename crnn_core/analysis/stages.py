@@ -19,12 +19,12 @@ StageHook = Callable[[str], None]
 """Called with a stage name from ``STAGES`` when that stage starts."""
 
 STAGES = (
-    "load_model", "read_data", "model_logits", "decode_greedy_beam", "export", "kmeans",
+    "read_data", "load_model", "model_logits", "decode_greedy_beam", "export", "kmeans",
     "scores", "matching", "confusions", "umap", "umap_place", "write",
 )  # fmt: skip
-"""Every stage of ``analyze`` in the order it runs (``timings_seconds`` keys). The first four
-run in the model-stage child process (``model_stage``), block by block (their hook fires once
-per block), the rest in the parent."""
+"""Every stage of ``analyze`` in the order it runs (``timings_seconds`` keys). ``read_data``
+runs in the parent; the next three in the model-stage child process (``model_stage``), block
+by block (their hook fires once per block); the rest in the parent again."""
 
 
 class StageTimer:

@@ -53,6 +53,15 @@ def word_bbox(
 _local = threading.local()
 
 
+def clear_caches() -> None:
+    """Drop this thread's font faces and glyph boxes. Each face holds its decompressed font
+    (~70 KiB; a few thousand words load ~1,200 faces), so a process that is done rendering and
+    goes on with other work (``analyze``'s parent) gives them back."""
+    for name in ("cache", "rows"):
+        if hasattr(_local, name):
+            delattr(_local, name)
+
+
 def load_font(font: FontFile, size: int) -> ImageFont.FreeTypeFont:
     """A cached ``FreeTypeFont`` for ``(font, size)``; caches are per thread (FreeType faces
     are not safe to share between threads that render at the same time)."""

@@ -1,7 +1,7 @@
 """Peak memory, wall and CPU seconds per stage of ``analyze`` on synthetic words, at several sizes.
 
 Usage: python bench/analysis_speed.py [--counts 1000 3000 10000] [--artifacts artifacts]
-       [--umap-sample N] [--silhouette-sample N]
+       [--umap-sample N] [--silhouette-sample N] [--batch-size N]
 
 Each count runs in a fresh process (``--one``), exactly as ``python -m crnn_core analyze`` does
 (``crnn_core.analysis.command.analyze``): a child process runs the model stage (TensorFlow:
@@ -44,7 +44,8 @@ def one_run(args: argparse.Namespace) -> None:
     from crnn_core.analysis.model_outputs import peak_rss_mib
     from crnn_core.analysis.pipeline import AnalysisConfig
 
-    overrides = {"umap_sample": args.umap_sample, "silhouette_sample": args.silhouette_sample}
+    overrides = {"umap_sample": args.umap_sample, "silhouette_sample": args.silhouette_sample,
+                 "batch_size": args.batch_size}  # fmt: skip
     config = AnalysisConfig(seed=args.seed, progress=False,
                             **{k: v for k, v in overrides.items() if v})  # fmt: skip
     start = time.perf_counter()
@@ -76,7 +77,7 @@ def run_count(count: int, args: argparse.Namespace, scratch: Path) -> dict[str, 
         "--seed",
         str(args.seed),
     ]
-    for name in ("umap_sample", "silhouette_sample"):
+    for name in ("umap_sample", "silhouette_sample", "batch_size"):
         if getattr(args, name):
             command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     subprocess.run(command, check=True)
@@ -160,6 +161,7 @@ def main() -> None:
     parser.add_argument("--artifacts", type=Path, default=ROOT / "artifacts")
     parser.add_argument("--umap-sample", type=int, default=0, help="0: AnalysisConfig default")
     parser.add_argument("--silhouette-sample", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=0, help="inference batch (0: default)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)

@@ -56,6 +56,7 @@ def test_child_process_gives_the_in_process_logits_and_texts(
         np.testing.assert_allclose(child.logits[i], fresh, rtol=1e-4, atol=1e-4)
     info = child.info
     assert info["pid"] != __import__("os").getpid() and info["peak_rss_mib"] > 0
+    assert info["keras_extras_loaded"] == []  # pandas/sklearn kept out of the child's memory
     assert child.charset.num_classes == recognizer.charset.num_classes
     assert [d["kind"] for d in info["data"]] == ["synthetic"]
     assert {"read_data", "load_model", "model_logits"} <= set(info["timings_seconds"])

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where tables are read or written: the model stage's
+    import pandas as pd  # TensorFlow child uses this module and must not load it (~80 MiB)
 
 __all__ = [
     "FILES",
@@ -120,6 +122,8 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_parquet(path)
 
 

@@ -9,8 +9,9 @@ boundary), Parquet tables and JSON:
 - ``logits.npy`` float32 ``(frames, classes)`` raw logits, images one after another, and
   ``frame_offsets.npy`` int64 ``(images + 1)``: image ``i`` is rows ``[o[i], o[i + 1])``;
 - ``pixels.npy`` uint8 ``(32, columns)`` model inputs side by side, ``pixel_offsets.npy``;
-- ``words.parquet``: per image ``source, key, truth, greedy_text, greedy_confidence,
-  beam_text, beam_confidence``;
+- ``inputs.parquet`` (the parent's: ``source, key, truth``) and ``texts.json`` (the child's:
+  ``greedy_text, greedy_confidence, beam_text, beam_confidence`` per image), joined into
+  ``ModelOutputs.words`` when opened, so the child never loads pandas;
 - ``result.json``: charset, data sources, model path and sha256, the child's stage timings and
   its peak RSS (``VmHWM``).
 """
@@ -19,10 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # imported when the outputs are opened, never in the TensorFlow child
+    import pandas as pd
 
 from crnn_core.analysis.io import AnalysisError, RaggedArray, read_json
 from crnn_core.charset import Charset
@@ -42,7 +45,7 @@ OUTPUT_FILES = {
     "frame_offsets": "frame_offsets.npy",
     "pixels": "pixels.npy",
     "pixel_offsets": "pixel_offsets.npy",
-    "words": "words.parquet",
+    "texts": "texts.json",
     "result": "result.json",
     "error": "error.json",
     "request": "request.json",
@@ -111,7 +114,18 @@ def open_model_outputs(folder: str | Path) -> ModelOutputs:
     info = read_json(folder / OUTPUT_FILES["result"])
     logits = RaggedArray(_array(folder, "logits", True), _array(folder, "frame_offsets", False))
     pixels = RaggedArray(_array(folder, "pixels", True), _array(folder, "pixel_offsets", False), 1)
-    words = pd.read_parquet(folder / OUTPUT_FILES["words"])
+    import pandas as pd
+
+    words = pd.read_parquet(folder / INPUT_FILES["labels"])
+    texts = read_json(folder / OUTPUT_FILES["texts"])
+    for name in WORD_COLUMNS[3:]:
+        values = texts.get(name)
+        if values is None or len(values) != len(words):
+            raise AnalysisError(f"{folder}: texts.json has no full {name} column.")
+        dtype = "string" if name.endswith("_text") else np.float32
+        words[name] = (
+            pd.Series(values, dtype=dtype) if dtype == "string" else np.array(values, dtype)
+        )
     if not len(words) == len(logits) == len(pixels):
         raise AnalysisError(f"{folder}: words, logits and pixels disagree on the image count.")
     return ModelOutputs(folder, logits, pixels, words, info)

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from crnn_core.analysis.inputs import InputSource, WordImage
 from crnn_core.analysis.io import AnalysisError, RaggedArray, read_json, write_json
@@ -56,6 +55,8 @@ STAGE_PREFIX = "crnn-analysis-stage "
 CHUNK_IMAGES = 512
 """Images per inference + decoding block: the child holds one block's logits at a time."""
 BEAM_CHUNK = 256
+KERAS_EXTRAS = ("pandas", "sklearn")
+"""Optional imports of Keras that the child blocks (``without_keras_extras``)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def write_inputs(words: Sequence[WordImage], sources: Sequence[InputSource], cha
     pixels = RaggedArray.from_items([w.image for w in words], axis=1, dtype=np.uint8)
     np.save(folder / OUTPUT_FILES["pixels"], pixels.values)
     np.save(folder / OUTPUT_FILES["pixel_offsets"], pixels.offsets)
+    import pandas as pd  # here, in the parent: the child never loads it
+
     labels = pd.DataFrame({
         "source": pd.Series([w.source for w in words], dtype="string"),
         "key": pd.Series([w.key for w in words], dtype="string"),
@@ -97,19 +100,19 @@ def write_model_outputs(
     recognizer: Recognizer, folder: Path, request: ModelRequest, timer: StageTimer
 ) -> None:
     """The child's half: logits and decoded texts of the inputs in ``folder``, ``CHUNK_IMAGES``
-    at a time (pixels memory-mapped, one block's logits in memory)."""
+    at a time (pixels memory-mapped, one block's logits in memory). No pandas: the texts go
+    to ``texts.json`` and ``open_model_outputs`` joins them to the labels."""
     offsets = np.load(folder / OUTPUT_FILES["frame_offsets"], allow_pickle=False)
     pixels = RaggedArray(
         np.load(folder / OUTPUT_FILES["pixels"], mmap_mode="r", allow_pickle=False),
         np.load(folder / OUTPUT_FILES["pixel_offsets"], allow_pickle=False), axis=1,
     )  # fmt: skip
-    table = pd.read_parquet(folder / INPUT_FILES["labels"])
     sizes = np.diff(offsets)
     classes = recognizer.charset.num_classes
     logits_file = NpyAppender(folder / OUTPUT_FILES["logits"], (int(offsets[-1]), classes), "<f4")
     greedy: list[tuple[str, float]] = []
     beam: list[tuple[str, float]] = []
-    for part in chunks(len(table), CHUNK_IMAGES, "logits + decoding", request.progress):
+    for part in chunks(len(sizes), CHUNK_IMAGES, "logits + decoding", request.progress):
         with timer.stage("model_logits"):
             images = [np.array(pixels[i]) for i in range(part.start, part.stop)]
             logits = [f.logits for f in recognizer.frame_logits(images, request.batch_size)]
@@ -124,11 +127,11 @@ def write_model_outputs(
                 )
                 beam.extend((p.text, p.confidence) for p in found_beam)
     logits_file.close()
-    table["greedy_text"] = pd.Series([t for t, _ in greedy], dtype="string")
-    table["greedy_confidence"] = np.array([c for _, c in greedy], np.float32)
-    table["beam_text"] = pd.Series([t for t, _ in beam], dtype="string")
-    table["beam_confidence"] = np.array([c for _, c in beam], np.float32)
-    table.to_parquet(folder / OUTPUT_FILES["words"], index=False)
+    texts = {
+        "greedy_text": [t for t, _ in greedy], "greedy_confidence": [c for _, c in greedy],
+        "beam_text": [t for t, _ in beam], "beam_confidence": [c for _, c in beam],
+    }  # fmt: skip
+    write_json(texts, folder / OUTPUT_FILES["texts"])
 
 
 def _result(
@@ -148,6 +151,7 @@ def _result(
         "timings_seconds": timer.seconds,
         "timings_cpu_seconds": timer.cpu_seconds,
         "pid": os.getpid(),
+        "keras_extras_loaded": [m for m in KERAS_EXTRAS if sys.modules.get(m) is not None],
         "peak_rss_mib": peak_rss_mib(),
     }
 
@@ -178,9 +182,19 @@ def _child(folder: Path) -> None:
     )
 
 
+def without_keras_extras() -> None:
+    """Make ``import pandas`` / ``import sklearn`` fail in this process (``None`` in
+    ``sys.modules``), unless already imported. Keras imports both when installed, for
+    DataFrame inputs to ``fit`` and its scikit-learn wrappers, and skips them on ImportError;
+    the model stage uses neither, and they are ~120 MiB of the child's peak."""
+    for name in KERAS_EXTRAS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Child entry: ``python -m crnn_core.analysis.model_stage FOLDER``."""
     folder = Path((sys.argv[1:] if argv is None else argv)[0])
+    without_keras_extras()
     try:
         _child(folder)
     except Exception as exc:  # the parent shows the message; the traceback goes to stderr

@@ -5,6 +5,7 @@ The manifest grows as training sessions add fields, so every reader here tolerat
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -23,8 +24,12 @@ __all__ = [
 
 
 def stage_summary(entry: dict[str, Any]) -> str:
-    """One line per training stage: which weights were kept, at which step, steps run."""
+    """One line per training stage: its run folder's name (the docs call stages by it; runs that
+    were not shipped leave gaps in the numbering), which weights were kept, steps run."""
     parts = [f"weights: {literal(entry.get('weights', '?'))}"]
+    run_dir = (entry.get("config") or {}).get("run_dir")
+    if isinstance(run_dir, str) and run_dir.strip():
+        parts.insert(0, f"run {literal(PurePosixPath(run_dir.replace(chr(92), '/')).name)}")
     best = entry.get("best")
     if isinstance(best, dict) and "step" in best:
         score = best.get("score")

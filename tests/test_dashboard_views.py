@@ -297,10 +297,11 @@ def test_manifest_pieces() -> None:
         "best": {"step": 8000, "score": 0.8119},
         "completed_steps": 8500,
         "data_sources": {"sources": [{"name": "synthetic", "ratio": 0.8, "extra": 1}]},
-        "config": {"data": [["synthetic", 1.0]]},
+        "config": {"data": [["synthetic", 1.0]], "run_dir": "/home/u/runs/stage5"},
     }
     line = manifest_view.stage_summary(entry)
     assert "best at step 8,000 (validation score 0.812)" in line and "8,500 steps run" in line
+    assert line.startswith("run `stage5` · ")  # the name only: no server path on the page
     assert list(manifest_view.stage_data(entry).columns) == ["name", "ratio"]
     del entry["data_sources"]
     assert manifest_view.stage_data(entry).iloc[0].tolist() == ["synthetic", 1.0]

@@ -61,8 +61,9 @@ KERAS_EXTRAS = ("pandas", "sklearn")
 
 @dataclass(frozen=True)
 class ModelRequest:
-    """What the child needs (saved as ``request.json``). ``artifacts=None``: the default
-    model folder (``$CRNN_ARTIFACTS`` or the repository's ``artifacts/``)."""
+    """One model stage: ``data``, ``seed`` and ``max_frames`` are read by the parent, the rest
+    reaches the child as ``request.json``. ``artifacts=None``: the default model folder
+    (``$CRNN_ARTIFACTS`` or the repository's ``artifacts/``)."""
 
     data: list[str]
     artifacts: str | None = None
@@ -164,7 +165,7 @@ def _child(folder: Path) -> None:
     request = ModelRequest(**read_json(folder / OUTPUT_FILES["request"]))
     if not request.verbose:
         import_tensorflow_silently()
-    from crnn_core.artifacts import artifacts_dir, load_recognizer
+    from crnn_core.artifacts import load_recognizer
 
     artifacts = Path(request.artifacts) if request.artifacts else artifacts_dir()
     timer = StageTimer(_announce)
@@ -198,8 +199,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _child(folder)
     except Exception as exc:  # the parent shows the message; the traceback goes to stderr
-        from crnn_core.artifacts import ArtifactError
-
         known = isinstance(exc, AnalysisError | ArtifactError)
         if not known:
             traceback.print_exc()

@@ -62,7 +62,7 @@ def test_a_job_runs_every_step_and_leaves_an_analysis(
     status = jobs.read_status(folder)
     assert status is not None and status.state == "done" and status.fraction == 1.0
     assert status.message == f"{len(WORDS)} images, " + status.message.split(", ")[1]
-    assert seen[:3] == ["load_model", "read_data", "model_logits"] and seen[-1] == "write"
+    assert seen[:3] == ["read_data", "load_model", "model_logits"] and seen[-1] == "write"
     assert {"kmeans", "scores", "umap"} <= set(seen)
     assert not scratch.exists()
     analysis = load_analysis(folder)

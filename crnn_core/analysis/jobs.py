@@ -48,8 +48,8 @@ JOB_FILE = "job.json"
 PID_FILE = "worker.pid"
 SCRATCH_PREFIX = "crnn-upload-"
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("model", ("load_model",)),
     ("read photos", ("read_data",)),
+    ("model", ("load_model",)),
     ("logits", ("model_logits", "decode_greedy_beam", "export")),
     ("KMeans", ("kmeans",)),
     ("scores", ("scores", "matching", "confusions")),

@@ -122,10 +122,8 @@ def open_model_outputs(folder: str | Path) -> ModelOutputs:
         values = texts.get(name)
         if values is None or len(values) != len(words):
             raise AnalysisError(f"{folder}: texts.json has no full {name} column.")
-        dtype = "string" if name.endswith("_text") else np.float32
-        words[name] = (
-            pd.Series(values, dtype=dtype) if dtype == "string" else np.array(values, dtype)
-        )
+        is_text = name.endswith("_text")
+        words[name] = pd.Series(values, dtype="string") if is_text else np.float32(values)
     if not len(words) == len(logits) == len(pixels):
         raise AnalysisError(f"{folder}: words, logits and pixels disagree on the image count.")
     return ModelOutputs(folder, logits, pixels, words, info)

@@ -72,7 +72,7 @@ class AnalysisConfig:
     beam_width: int = 10
     batch_size: int = 64
     umap_sample: int = 20000
-    silhouette_sample: int = 10000  # O(n²): 14 s at 20,000 (3,000 words); SE of the mean ~0.002
+    silhouette_sample: int = 10000  # O(n²): 14 CPU-s at 20,000 frames (3,000 words)
     kmeans_fit_sample: int = 20000
     placement_neighbors: int = 10
     placement_probe: int = 4

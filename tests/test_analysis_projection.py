@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -85,3 +87,32 @@ def test_held_out_frames_land_among_their_neighbours() -> None:
     shuffled = rng.permutation(held_out)
     chance = np.hypot(*(coords[shuffled] - coords[held_out]).T)
     assert np.median(own) < 0.25 * np.median(chance)
+
+
+WARM_UP_CHECK = """
+from crnn_core.analysis.projection import UmapWarmUp, import_umap
+import_umap()
+from umap import layouts
+kernel = layouts._nb_optimize_layout_euclidean_single_epoch
+assert not kernel.signatures, "compiled before the warm-up"
+warm_up = UmapWarmUp()
+warm_up.start()
+warm_up.start()  # a second start is a no-op, not a RuntimeError
+warm_up.join()
+assert warm_up.seconds is not None and warm_up.seconds > 0, warm_up.seconds
+assert kernel.signatures, "the warm-up did not compile the epoch kernel"
+"""
+
+
+def test_umap_warm_up_compiles_the_layout_code_once() -> None:
+    """In a fresh process (numba's compiled code lives per process), the warm-up compiles
+    umap-learn's epoch kernel, which a 20,000-frame fit otherwise spends seconds compiling."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", WARM_UP_CHECK], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]

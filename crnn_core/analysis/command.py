@@ -38,9 +38,11 @@ def analyze(
     """Run the model stage in a child process (TensorFlow lives and dies there), then the
     analysis here into ``out``; return the summary. ``artifacts=None``: the default model
     folder. ``on_stage`` hears each stage name (``crnn_core.analysis.stages.STAGES``) as it
-    starts. The hand-over files live in a temporary folder removed at the end."""
+    starts. The hand-over files live in a temporary folder removed at the end. While the child
+    runs, this process compiles UMAP's code (``UmapWarmUp``) instead of only waiting."""
     from crnn_core.analysis.model_stage import ModelRequest, run_model_stage
     from crnn_core.analysis.pipeline import run_analysis
+    from crnn_core.analysis.projection import UmapWarmUp
 
     config = config or AnalysisConfig()
     request = ModelRequest(
@@ -48,6 +50,16 @@ def analyze(
         seed=config.seed, max_frames=max_frames, batch_size=config.batch_size,
         beam_width=config.beam_width, progress=config.progress, verbose=verbose,
     )  # fmt: skip
+    warm_up = UmapWarmUp()
+
+    def hear(stage: str) -> None:
+        if stage == "load_model":  # the child has started: this process only waits now
+            warm_up.start()
+        if on_stage is not None:
+            on_stage(stage)
+
     with tempfile.TemporaryDirectory(prefix="crnn-model-stage-") as scratch:
-        outputs = run_model_stage(request, scratch, on_stage)
-        return run_analysis(outputs, out, config, {"max_frames": max_frames}, on_stage)
+        outputs = run_model_stage(request, scratch, hear)
+        warm_up.join()
+        context = {"max_frames": max_frames, "umap_warm_up_seconds": warm_up.seconds}
+        return run_analysis(outputs, out, config, context, on_stage)

@@ -163,13 +163,13 @@ def _announce(stage: str) -> None:
 
 def _child(folder: Path) -> None:
     request = ModelRequest(**read_json(folder / OUTPUT_FILES["request"]))
-    if not request.verbose:
-        import_tensorflow_silently()
-    from crnn_core.artifacts import load_recognizer
-
     artifacts = Path(request.artifacts) if request.artifacts else artifacts_dir()
     timer = StageTimer(_announce)
-    with timer.stage("load_model"):
+    with timer.stage("load_model"):  # importing TensorFlow included: seconds of its own
+        if not request.verbose:
+            import_tensorflow_silently()
+        from crnn_core.artifacts import load_recognizer
+
         recognizer = load_recognizer(artifacts)
     inputs = read_json(folder / INPUT_FILES["info"])
     if inputs["charset"] != recognizer.charset.to_dict():

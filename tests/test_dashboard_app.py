@@ -93,7 +93,10 @@ def test_reading_is_offered_for_copying(app: AppTest, artifacts: Path) -> None:
     expected = load_recognizer(artifacts).predict([data])[0].text
     app.file_uploader[0].set_value(("word.png", data, "image/png")).run()
     _no_trouble(app)
-    assert expected in [c.value for c in app.code]  # st.code carries the copy button
+    from dashboard.components.copy_button import copy_button_html
+
+    # the button's HTML, text escaped inside its attribute (not st.code: see copy_button)
+    assert copy_button_html(expected) in [h.proto.body for h in app.get("html")]
 
 
 def test_language_model_decoder_is_offered_and_labelled(app: AppTest, artifacts: Path) -> None:

@@ -153,3 +153,22 @@ def test_every_page_lists_every_artifact_fault(broken: Path, page: str) -> None:
     assert any("crnn_core export" in c.value for c in at.code)
     for text in _elements(at):  # no absolute server path anywhere on the page
         assert str(broken) not in text and str(broken.parent) not in text, text
+
+
+def test_copy_button_keeps_any_reading_inside_its_attribute() -> None:
+    from html.parser import HTMLParser
+
+    from dashboard.components.copy_button import COPY_SCRIPT, copy_button_html
+
+    text = "a'b\"<img src=x onerror=alert(1)>&"
+    markup = copy_button_html(text)
+    found: list[tuple[str, dict[str, str | None]]] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, dict(attrs)))
+
+    Tags().feed(markup)
+    assert [tag for tag, _ in found] == ["button", "script"]  # no <img> got out
+    assert found[0][1]["data-text"] == text
+    assert markup.endswith(COPY_SCRIPT) and text not in COPY_SCRIPT

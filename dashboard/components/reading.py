@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
+from dashboard.components.copy_button import show_copy_button
 from dashboard.lexicon_match import LexiconMatch
 from dashboard.recognition import Recognition
 from dashboard.text import literal
@@ -64,8 +65,7 @@ def show_reading(result: Recognition, beam_width: int, lexicon_size: int, forced
         st.markdown(NO_TEXT_HTML, unsafe_allow_html=True)
     else:
         st.markdown(ui.confidence_html(pred.text, pred.char_confidences), unsafe_allow_html=True)
-        # st.code has a copy-to-clipboard button; the text is shown verbatim, never as Markdown
-        st.code(pred.text, language=None)
+        show_copy_button(pred.text)
     if lexicon_size and not (verdict is not None and verdict.no_text):
         show_lexicon(result.lexicon, forced, lexicon_size)
     m1, m2, m3 = st.columns(3)

@@ -147,3 +147,20 @@ def test_a_wrong_typed_text_is_aligned_against_the_reading(server: str, recogniz
             polling=100,
         )
         assert page.locator(NO_TRACEBACK).count() == 0
+
+
+def test_copy_puts_the_reading_on_the_clipboard(server: str, recognizer: Any) -> None:
+    data = word_png()
+    read = recognizer.predict([data])[0].text
+    with chromium_page(
+        permissions=["clipboard-read", "clipboard-write"], timeout_ms=COLD_TIMEOUT_MS
+    ) as page:
+        open_app(page, server)
+        upload(page, "word.png", data)
+        wait_idle(page)
+        page.evaluate("navigator.clipboard.writeText('before')")
+        button = page.locator("[data-testid='copy-reading']")
+        assert button.get_attribute("data-text") == read
+        button.click()
+        page.locator("[data-testid='copy-reading']", has_text="Copied").wait_for()
+        assert page.evaluate("navigator.clipboard.readText()") == read

@@ -64,22 +64,25 @@ from browser import (  # noqa: E402
     wait_for_plot,
 )
 
-# Counts script runs (state -> "running") and progress bars, from the moment it is armed.
+# Counts finished script runs and progress bars, from the moment it is armed. A run is counted
+# from the record of its "running" -> other change (attributeOldValue), not by reading the
+# attribute in the callback: a fast run's two changes arrive in one batch, and by then the
+# attribute says "notRunning" for both, so such runs were missed and a wait could hang.
 ARM = """() => {
   window.__runs = 0; window.__progress = 0;
   if (window.__observer) return;
-  const app = document.querySelector('[data-testid="stApp"]');
   window.__observer = new MutationObserver(records => {
     for (const r of records) {
-      if (r.type === 'attributes' && app.getAttribute('data-test-script-state') === 'running')
+      if (r.type === 'attributes' && r.oldValue === 'running' &&
+          r.target.getAttribute('data-test-script-state') !== 'running')
         window.__runs += 1;
       for (const n of r.addedNodes || [])
         if (n.nodeType === 1 && (n.matches('[data-testid="stProgress"]') ||
             n.querySelector('[data-testid="stProgress"]'))) window.__progress += 1;
     }
   });
-  window.__observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-  window.__observer.observe(document.body, {childList: true, subtree: true});
+  window.__observer.observe(document.body, {childList: true, subtree: true, attributes: true,
+    attributeOldValue: true, attributeFilter: ['data-test-script-state']});
 }"""
 SETTLED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');

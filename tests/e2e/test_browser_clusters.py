@@ -259,5 +259,11 @@ def test_colouring_by_word_correctness_and_by_character_redraws_the_map(
         wait_idle(page)
         assert "UMAP 1" in _chart_text(page)
         assert _selected(page, "Colour by") == "greedy character"
-        assert page.locator("[data-testid='stPlotlyChart']").count() == 1
+        # Redrawn in place, not a second chart: the old element may linger until the run that
+        # replaced it has finished, so wait for one chart rather than count at once.
+        page.wait_for_function(
+            "() => document.querySelectorAll(\"[data-testid='stPlotlyChart']\").length === 1",
+            polling=200,
+            timeout=30_000,
+        )
         _no_error(page)

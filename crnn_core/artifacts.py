@@ -36,6 +36,7 @@ from crnn_core.artifact_files import (
     verify_hashes,
 )
 from crnn_core.charset import Charset, CharsetError
+from crnn_core.folding import fold_batchnorm
 from crnn_core.geometry import DOWNSAMPLE
 from crnn_core.model import ColumnMask, FrameMask, ModelConfig, build_crnn, count_params
 from crnn_core.recognizer import Recognizer
@@ -107,15 +108,16 @@ def load_recognizer(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = Tr
 
 
 def _rebuilt(model: keras.Model, config: ModelConfig) -> keras.Model:
-    """The saved weights in today's graph (``build_crnn``), so fixes to weight-free layers (e.g.
-    the per-depth padding masks) reach models saved before them; the saved graph if the
+    """The saved weights in today's inference graph: ``build_crnn``, so fixes to weight-free
+    layers (e.g. the per-depth padding masks) reach models saved before them, with BatchNorm
+    folded into the convs (``folding.py``: same logits, ~1.15x faster); the saved graph if the
     weights do not fit (a model from another code version), which is still correct to run."""
     fresh = build_crnn(config)
     try:
         fresh.set_weights(model.get_weights())
     except ValueError:
         return model
-    return fresh
+    return fold_batchnorm(fresh, config)
 
 
 def save_artifacts(

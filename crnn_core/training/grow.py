@@ -12,6 +12,10 @@ computes *exactly* the old model's logits, and training then uses the extra capa
 * the ``project`` layer (width ``2 * lstm_units``) keeps its old outputs first; its new outputs
   feed the first BiLSTM through zero rows.
 
+One move is the other way, and approximate: a full 3×3 conv may become a low-rank pair
+(``conv_ranks``, ``training/factorize.py``: its best rank-r approximation by SVD), the cheaper
+model that training then brings back to the old accuracy.
+
 Anything else (conv widths, layer count, charset) must match: it raises ``GrowError``.
 """
 
@@ -23,8 +27,9 @@ import keras
 import numpy as np
 
 from crnn_core.model import ModelConfig
+from crnn_core.training.factorize import factorize_kernel, kept_energy
 
-__all__ = ["GrowError", "describe_growth", "grow_into"]
+__all__ = ["GrowError", "describe_growth", "factorization_energy", "grow_into", "is_exact"]
 
 
 class GrowError(ValueError):
@@ -40,7 +45,18 @@ def describe_growth(source: ModelConfig, target: ModelConfig) -> list[str]:
         )
     if source.lstm_units != target.lstm_units:
         changes.append(f"LSTM units {source.lstm_units} -> {target.lstm_units}")
+    if _ranks(source) != _ranks(target):
+        changes.append(f"conv ranks {list(_ranks(source))} -> {list(_ranks(target))} (0 = full)")
     return changes
+
+
+def is_exact(source: ModelConfig, target: ModelConfig) -> bool:
+    """Whether ``grow_into`` keeps the logits (everything but a rank reduction does)."""
+    return _ranks(source) == _ranks(target)
+
+
+def _ranks(config: ModelConfig) -> tuple[int, ...]:
+    return config.conv_ranks or (0,) * len(config.conv_channels)
 
 
 def _check(source: ModelConfig, target: ModelConfig) -> None:
@@ -55,6 +71,11 @@ def _check(source: ModelConfig, target: ModelConfig) -> None:
         raise GrowError("separable_from may only rise (separable -> full conv), never fall")
     if target.lstm_units < source.lstm_units:
         raise GrowError("lstm_units may only grow")
+    for index, (old, new) in enumerate(zip(_ranks(source), _ranks(target), strict=True)):
+        if old != new and (old != 0 or index >= target.separable_from):
+            raise GrowError(
+                f"conv{index}: only a full 3x3 conv can be factorized (rank {old} -> {new})"
+            )
 
 
 def _scatter_rows(old: np.ndarray, new: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -101,6 +122,12 @@ def grow_into(
     _check(source_config, target_config)
     old_u, new_u = source_config.lstm_units, target_config.lstm_units
     for layer in target.layers:
+        if layer.name.endswith(("_basis", "_mix")) and _find(source, layer.name) is None:
+            index = int(layer.name.removeprefix("conv").split("_")[0])
+            full = np.asarray(source.get_layer(f"conv{index}").get_weights()[0])
+            factors = factorize_kernel(full, _ranks(target_config)[index])
+            layer.set_weights([factors[0] if layer.name.endswith("_basis") else factors[1]])
+            continue
         old_layer = _find(source, layer.name)
         if old_layer is None or not layer.weights:
             continue
@@ -124,6 +151,17 @@ def grow_into(
             if [w.shape for w in old] != [w.shape for w in new]:
                 raise GrowError(f"layer {layer.name}: weight shapes differ and no rule applies")
             layer.set_weights(old)
+
+
+def factorization_energy(source: keras.Model, target_config: ModelConfig) -> dict[str, float]:
+    """Per factorized layer, the share of the full kernel's energy its rank keeps (for the log)."""
+    return {
+        f"conv{index}": round(
+            kept_energy(np.asarray(source.get_layer(f"conv{index}").get_weights()[0]), rank), 3
+        )
+        for index, rank in enumerate(_ranks(target_config))
+        if rank > 0 and _find(source, f"conv{index}") is not None
+    }
 
 
 def _find(model: keras.Model, name: str) -> Any:

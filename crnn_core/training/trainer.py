@@ -21,7 +21,7 @@ from crnn_core.model import ModelConfig, build_crnn, count_params
 from crnn_core.pipeline import make_training_dataset
 from crnn_core.training.callbacks import TqdmProgress, Validator
 from crnn_core.training.config import TrainConfig, model_config_for
-from crnn_core.training.grow import describe_growth, grow_into
+from crnn_core.training.grow import describe_growth, factorization_energy, grow_into, is_exact
 from crnn_core.training.run_folder import RunFolder
 from crnn_core.training.sources import build_training_sources
 from crnn_core.training.strategy import is_chief, make_strategy, worker_index
@@ -65,7 +65,15 @@ def _initialise_from(recognizer: keras.Model, model_config: ModelConfig, init_fr
     changes = describe_growth(source_config, model_config)
     if changes:
         grow_into(source, recognizer, source_config, model_config)
-        log.info("grew %s into this model (%s), same logits", init_from, "; ".join(changes))
+        if is_exact(source_config, model_config):
+            log.info("grew %s into this model (%s), same logits", init_from, "; ".join(changes))
+        else:
+            log.info(
+                "reshaped %s into this model (%s); kernel energy kept: %s",
+                init_from,
+                "; ".join(changes),
+                factorization_energy(source, model_config),
+            )
     else:
         recognizer.set_weights(source.get_weights())
         log.info("initialised weights from %s", init_from)

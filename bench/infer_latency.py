@@ -12,10 +12,14 @@ Model-call paths (numpy padded batch in, numpy logits out):
   tf.function signature  ``tf.function`` with ``input_signature`` (batch, 32, None, 1): one trace.
 End-to-end paths (list of uint8 (32, W) images in, ``Prediction`` objects out; resize + pad +
 model + greedy decode):
-  Recognizer.predict     what ``crnn_core.recognizer`` does now;
+  Recognizer.predict     what ``crnn_core.recognizer`` does now (BatchNorm folded into the convs,
+                         the graph without LSTM frame masks for chunks that fill every frame);
+  Recognizer, BN graph   the same weights in the training graph (BatchNorm layers, frame masks
+                         always): what ``load_recognizer`` ran before folding;
   predict_on_batch e2e   the same steps with the model called through ``predict_on_batch``.
 ``--variant 'NAME={"lstm_layers": 1}'`` adds tables for random-weight models built from the shipped
-config with ModelConfig overrides, called through ``run_logits`` (what ``Recognizer`` uses).
+config with ModelConfig overrides, in the graphs ``load_recognizer`` runs (BN folded, the
+full-frame variant for batch 1), called through ``run_logits`` (what ``Recognizer`` uses).
 Paths take turns call by call. Reported: wall-clock median / min / p90, median process CPU time
 (all threads; much less inflated by other jobs than wall time), words/s from the wall median, and
 ratios "vs base" = predict_on_batch time / path time of the same kind (model or e2e).
@@ -26,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -44,8 +47,9 @@ from _common import (
     print_table,
 )
 
-from crnn_core.artifacts import load_recognizer
+from crnn_core.artifacts import load_model, load_model_config, load_recognizer
 from crnn_core.data.synthetic import SyntheticWordGenerator
+from crnn_core.folding import fold_batchnorm
 from crnn_core.model import ModelConfig, build_crnn
 from crnn_core.preprocess import HEIGHT, logit_length, pad_batch
 from crnn_core.recognizer import Recognizer, run_logits
@@ -109,7 +113,12 @@ def cycling(items: Sequence[object]) -> Callable[[], object]:
 
 
 def measure(
-    recognizer: Recognizer, images: list[np.ndarray], batch: int, repeats: int, eager: bool
+    recognizer: Recognizer,
+    plain: Recognizer,
+    images: list[np.ndarray],
+    batch: int,
+    repeats: int,
+    eager: bool,
 ) -> dict[str, Timings]:
     """Seconds per call of every path on batches of ``batch`` consecutive words."""
     groups = [images[i : i + batch] for i in range(0, len(images) - batch + 1, batch)]
@@ -118,8 +127,9 @@ def measure(
     for name, path in model_paths(recognizer.model, eager).items():
         pick = cycling(inputs)
         candidates[name] = lambda path=path, pick=pick: path(pick())  # type: ignore[misc]
-    pick_e2e, pick_old = cycling(groups), cycling(groups)
+    pick_e2e, pick_old, pick_plain = cycling(groups), cycling(groups), cycling(groups)
     candidates["Recognizer.predict"] = lambda: recognizer.predict(pick_e2e())  # type: ignore[arg-type]
+    candidates["Recognizer, BN graph"] = lambda: plain.predict(pick_plain())  # type: ignore[arg-type]
     candidates["predict_on_batch e2e"] = lambda: predict_on_batch_e2e(recognizer, pick_old())  # type: ignore[arg-type]
     return interleaved(candidates, repeats, warmup=3)
 
@@ -129,7 +139,8 @@ def report(times: dict[str, Timings], batch: int) -> None:
     baseline = {"model": times["predict_on_batch"], "e2e": times["predict_on_batch e2e"]}
     rows = []
     for name, t in times.items():
-        kind = "e2e" if name in ("Recognizer.predict", "predict_on_batch e2e") else "model"
+        e2e = ("Recognizer.predict", "Recognizer, BN graph", "predict_on_batch e2e")
+        kind = "e2e" if name in e2e else "model"
         base = baseline[kind]
         rows.append(
             [
@@ -172,8 +183,12 @@ def compare_variants(
     candidates: dict[str, Callable[[], object]] = {}
     groups = [images[i : i + batch] for i in range(0, len(images) - batch + 1, batch)]
     for name, variant in configs.items():
-        model, pick = build_crnn(variant), cycling(groups)
-        candidates[name] = lambda model=model, pick=pick: run_logits(model, pick())  # type: ignore[misc]
+        trained = build_crnn(variant)  # the graphs load_recognizer runs: BN folded, + full-frame
+        model, full = fold_batchnorm(trained, variant), fold_batchnorm(trained, variant, False)
+        pick = cycling(groups)
+        candidates[name] = lambda model=model, full=full, pick=pick: run_logits(  # type: ignore[misc]
+            model, pick(), full_frames_model=full
+        )
     times = interleaved(candidates, repeats, warmup=3)
     base = times["shipped config"]
     rows = [
@@ -215,6 +230,10 @@ def main() -> None:
     args = parser.parse_args()
 
     recognizer = load_recognizer(args.artifacts)
+    config = load_model_config(args.artifacts)
+    training_graph = build_crnn(config)
+    training_graph.set_weights(load_model(args.artifacts).get_weights())
+    plain = Recognizer(training_graph, recognizer.charset, recognizer.max_width)
     generator = SyntheticWordGenerator(recognizer.charset, seed=0, max_width=recognizer.max_width)
     count = max(args.runs, *args.batches, 256)
     images = [generator.sample(i)[0] for i in range(count)]
@@ -225,12 +244,12 @@ def main() -> None:
         f"{len(images)} synthetic words, widths {min(widths)}–{max(widths)} px "
         f"(median {int(np.median(widths))}); greedy decoding"
     )
-    one = measure(recognizer, images, 1, args.runs, args.eager)
+    one = measure(recognizer, plain, images, 1, args.runs, args.eager)
     report(one, 1)
     best_one = min(median(t.wall) for t in one.values())
     batched_rates = []
     for batch in args.batches:
-        times = measure(recognizer, images, batch, args.batch_repeats, args.eager)
+        times = measure(recognizer, plain, images, batch, args.batch_repeats, args.eager)
         report(times, batch)
         batched_rates.append(batch / median(times["Recognizer.predict"].wall))
     e2e_one = 1000 * median(one["Recognizer.predict"].wall)
@@ -240,8 +259,6 @@ def main() -> None:
         f"Recognizer.predict {max(batched_rates, default=float('nan')):.0f} words/s"
     )
     if args.variant:
-        config_path = args.artifacts / "model_config.json"
-        config = ModelConfig.from_dict(json.loads(config_path.read_text("utf-8")))
         for batch in [1, *args.batches]:
             repeats = args.runs if batch == 1 else args.batch_repeats
             compare_variants(config, args.variant, images, batch, repeats)

@@ -104,20 +104,22 @@ def load_recognizer(directory: str | Path = DEFAULT_ARTIFACTS, verify: bool = Tr
             f"Charset has {charset.num_classes} classes but the model outputs "
             f"{model.output_shape[-1]}: the files belong to different models. {REGENERATE_HINT}"
         )
-    return Recognizer(_rebuilt(model, config), charset, max_width=config.max_width)
+    inference, full_frames = _rebuilt(model, config)
+    return Recognizer(inference, charset, config.max_width, full_frames)
 
 
-def _rebuilt(model: keras.Model, config: ModelConfig) -> keras.Model:
-    """The saved weights in today's inference graph: ``build_crnn``, so fixes to weight-free
+def _rebuilt(model: keras.Model, config: ModelConfig) -> tuple[keras.Model, keras.Model | None]:
+    """The saved weights in today's inference graphs: ``build_crnn``, so fixes to weight-free
     layers (e.g. the per-depth padding masks) reach models saved before them, with BatchNorm
-    folded into the convs (``folding.py``: same logits, ~1.15x faster); the saved graph if the
+    folded into the convs (``folding.py``: same logits, ~1.15x faster), plus the variant without
+    LSTM frame masks for full-width batches (``run_logits``). The saved graph alone if the
     weights do not fit (a model from another code version), which is still correct to run."""
     fresh = build_crnn(config)
     try:
         fresh.set_weights(model.get_weights())
     except ValueError:
-        return model
-    return fold_batchnorm(fresh, config)
+        return model, None
+    return fold_batchnorm(fresh, config), fold_batchnorm(fresh, config, frame_masks=False)
 
 
 def save_artifacts(

@@ -31,9 +31,12 @@ def _scale_shift(bn: keras.layers.BatchNormalization) -> tuple[np.ndarray, np.nd
     return scale, beta - mean * scale
 
 
-def fold_batchnorm(model: keras.Model, config: ModelConfig) -> keras.Model:
-    """A BN-free copy of ``model`` (built by ``build_crnn(config)``) with the same logits."""
-    folded = build_crnn(config, folded=True)
+def fold_batchnorm(
+    model: keras.Model, config: ModelConfig, frame_masks: bool = True
+) -> keras.Model:
+    """A BN-free copy of ``model`` (built by ``build_crnn(config)``) with the same logits
+    (``frame_masks``: see ``build_crnn``)."""
+    folded = build_crnn(config, folded=True, frame_masks=frame_masks)
     blocks = {_block_conv_name(config, i): i for i in range(len(config.conv_channels))}
     for layer in folded.layers:
         if not layer.weights:

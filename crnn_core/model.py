@@ -129,12 +129,16 @@ def _conv_block(
     return x, stride
 
 
-def build_crnn(config: ModelConfig, folded: bool = False) -> keras.Model:
+def build_crnn(
+    config: ModelConfig, folded: bool = False, frame_masks: bool = True
+) -> keras.Model:
     """Inference model: inputs ``image`` (batch, 32, width, 1) 0–255 and ``width`` (batch,) int.
 
     Output: logits ``(batch, ceil(width_padded / 4), num_classes)``, float32, blank = class 0.
     ``folded=True`` builds the graph without BatchNorm layers that ``fold_batchnorm`` fills: for
     inference only (it cannot train BN statistics), and about a tenth faster on CPU.
+    ``frame_masks=False`` drops the LSTMs' frame masks (the conv padding masks stay): exact for
+    a batch whose rows all have as many frames as the padded width (always at batch 1).
     """
     if len(config.conv_channels) != 6:
         raise ValueError("conv_channels must list 6 layer widths (the pooling schedule assumes 6).")
@@ -162,7 +166,7 @@ def build_crnn(config: ModelConfig, folded: bool = False) -> keras.Model:
     x = layers.Permute((2, 1, 3), name="to_frames")(x)
     x = layers.Reshape((-1, 2 * config.conv_channels[-1]), name="flatten_height")(x)
     x = layers.Dense(config.lstm_units * 2, activation="relu", name="project")(x)
-    mask = FrameMask(name="frame_mask")(width, x)
+    mask = FrameMask(name="frame_mask")(width, x) if frame_masks else None
     for index in range(config.lstm_layers):
         lstm = layers.LSTM(config.lstm_units, return_sequences=True, name=f"lstm{index}")
         x = layers.Bidirectional(lstm, name=f"bilstm{index}")(x, mask=mask)

@@ -23,6 +23,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # Depthwise-separable from the third conv layer: ~1.09 M parameters, about 0.64x the CPU
     # time per step of ``crnn``; the shipped model's first three training stages.
     "crnn_separable": {"separable_from": 2},
+    # ``crnn`` with conv1..conv5 factorized to low rank (a 3x3 conv to r channels, then 1x1;
+    # training/factorize.py): 1.24 M parameters, ~1.9x the batch-64 inference speed of ``crnn``.
+    # Started by SVD from a trained ``crnn`` with --init-from (stage 7: 87.09 % on ic03_860 after
+    # 5,000 steps, 1 point below the shipped ``crnn``, so not shipped).
+    "crnn_lowrank": {"conv_ranks": (0, 32, 48, 48, 48, 48)},
     # A quarter of the widths, one BiLSTM: smoke tests and throughput experiments.
     "crnn_small": {
         "conv_channels": (16, 32, 64, 64, 96, 96),

@@ -129,9 +129,7 @@ def _conv_block(
     return x, stride
 
 
-def build_crnn(
-    config: ModelConfig, folded: bool = False, frame_masks: bool = True
-) -> keras.Model:
+def build_crnn(config: ModelConfig, folded: bool = False, frame_masks: bool = True) -> keras.Model:
     """Inference model: inputs ``image`` (batch, 32, width, 1) 0–255 and ``width`` (batch,) int.
 
     Output: logits ``(batch, ceil(width_padded / 4), num_classes)``, float32, blank = class 0.

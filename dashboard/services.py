@@ -89,11 +89,13 @@ def _stamp(directory: Path, name: str = MANIFEST_FILE) -> float:
 
 def _warm_up(recognizer: Recognizer) -> None:
     """Trace the model for a few widths and JIT-compile the decoders (numba) before the first
-    user request, so the first upload is as fast as the next ones."""
+    user request, so the first upload is as fast as the next ones. Single images run the graph
+    without frame masks, a batch of mixed widths the masked one (``run_logits``): trace both."""
     rng = np.random.default_rng(0)
     images = [
         rng.integers(0, 255, (32, w), dtype=np.uint8) for w in (40, 100, recognizer.max_width)
     ]
+    recognizer.frame_logits(images)  # a labelled zip's batches
     for image in images:
         logits = [f.logits for f in recognizer.frame_logits([image])]
         recognizer.decode(logits, "greedy")

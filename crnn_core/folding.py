@@ -18,8 +18,7 @@ __all__ = ["fold_batchnorm"]
 
 
 def _block_conv_name(config: ModelConfig, index: int) -> str:
-    ranks = config.conv_ranks or (0,) * len(config.conv_channels)
-    return f"conv{index}_mix" if ranks[index] > 0 else f"conv{index}"
+    return f"conv{index}_mix" if config.ranks[index] > 0 else f"conv{index}"
 
 
 def _scale_shift(bn: keras.layers.BatchNormalization) -> tuple[np.ndarray, np.ndarray]:

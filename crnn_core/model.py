@@ -41,6 +41,11 @@ class ModelConfig:
     name: str = "crnn"
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def ranks(self) -> tuple[int, ...]:
+        """``conv_ranks`` with the empty default spelled out: one rank per conv, 0 = full."""
+        return self.conv_ranks or (0,) * len(self.conv_channels)
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
@@ -140,7 +145,7 @@ def build_crnn(config: ModelConfig, folded: bool = False, frame_masks: bool = Tr
     """
     if len(config.conv_channels) != 6:
         raise ValueError("conv_channels must list 6 layer widths (the pooling schedule assumes 6).")
-    ranks = config.conv_ranks or (0,) * len(config.conv_channels)
+    ranks = config.ranks
     if len(ranks) != len(config.conv_channels) or min(ranks) < 0:
         raise ValueError("conv_ranks must list 6 ranks >= 0 (0 = full conv), or be empty.")
     image = keras.Input((config.height, None, 1), name="image")

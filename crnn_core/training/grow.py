@@ -45,18 +45,14 @@ def describe_growth(source: ModelConfig, target: ModelConfig) -> list[str]:
         )
     if source.lstm_units != target.lstm_units:
         changes.append(f"LSTM units {source.lstm_units} -> {target.lstm_units}")
-    if _ranks(source) != _ranks(target):
-        changes.append(f"conv ranks {list(_ranks(source))} -> {list(_ranks(target))} (0 = full)")
+    if source.ranks != target.ranks:
+        changes.append(f"conv ranks {list(source.ranks)} -> {list(target.ranks)} (0 = full)")
     return changes
 
 
 def is_exact(source: ModelConfig, target: ModelConfig) -> bool:
     """Whether ``grow_into`` keeps the logits (everything but a rank reduction does)."""
-    return _ranks(source) == _ranks(target)
-
-
-def _ranks(config: ModelConfig) -> tuple[int, ...]:
-    return config.conv_ranks or (0,) * len(config.conv_channels)
+    return source.ranks == target.ranks
 
 
 def _check(source: ModelConfig, target: ModelConfig) -> None:
@@ -71,7 +67,7 @@ def _check(source: ModelConfig, target: ModelConfig) -> None:
         raise GrowError("separable_from may only rise (separable -> full conv), never fall")
     if target.lstm_units < source.lstm_units:
         raise GrowError("lstm_units may only grow")
-    for index, (old, new) in enumerate(zip(_ranks(source), _ranks(target), strict=True)):
+    for index, (old, new) in enumerate(zip(source.ranks, target.ranks, strict=True)):
         if old != new and (old != 0 or index >= target.separable_from):
             raise GrowError(
                 f"conv{index}: only a full 3x3 conv can be factorized (rank {old} -> {new})"
@@ -121,12 +117,15 @@ def grow_into(
     """Set ``target``'s weights so that it computes ``source``'s logits (see the module doc)."""
     _check(source_config, target_config)
     old_u, new_u = source_config.lstm_units, target_config.lstm_units
+    factors: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # conv index -> (basis, mix), one SVD
     for layer in target.layers:
         if layer.name.endswith(("_basis", "_mix")) and _find(source, layer.name) is None:
             index = int(layer.name.removeprefix("conv").split("_")[0])
-            full = np.asarray(source.get_layer(f"conv{index}").get_weights()[0])
-            factors = factorize_kernel(full, _ranks(target_config)[index])
-            layer.set_weights([factors[0] if layer.name.endswith("_basis") else factors[1]])
+            if index not in factors:
+                full = np.asarray(source.get_layer(f"conv{index}").get_weights()[0])
+                factors[index] = factorize_kernel(full, target_config.ranks[index])
+            basis, mix = factors[index]
+            layer.set_weights([basis if layer.name.endswith("_basis") else mix])
             continue
         old_layer = _find(source, layer.name)
         if old_layer is None or not layer.weights:
@@ -159,7 +158,7 @@ def factorization_energy(source: keras.Model, target_config: ModelConfig) -> dic
         f"conv{index}": round(
             kept_energy(np.asarray(source.get_layer(f"conv{index}").get_weights()[0]), rank), 3
         )
-        for index, rank in enumerate(_ranks(target_config))
+        for index, rank in enumerate(target_config.ranks)
         if rank > 0 and _find(source, f"conv{index}") is not None
     }
 

@@ -233,14 +233,22 @@ if table_tab.open:
     with table_tab:
         st.dataframe(result.frames, hide_index=True, height=300)
 
+# The files are built only when a button is clicked (deferred download, no rerun): building
+# them on every rerun cost each decoder toggle the CSV and JSON of every result.
 d1, d2, _ = st.columns([1, 1, 3])
 d1.download_button(
-    "Download CSV", results_csv(results), "predictions.csv", "text/csv", icon=":material/download:"
+    "Download CSV",
+    lambda: results_csv(results),
+    "predictions.csv",
+    "text/csv",
+    on_click="ignore",
+    icon=":material/download:",
 )
 d2.download_button(
     "Download JSON",
-    results_json(results),
+    lambda: results_json(results),
     "predictions.json",
     "application/json",
+    on_click="ignore",
     icon=":material/download:",
 )

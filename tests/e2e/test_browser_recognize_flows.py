@@ -164,3 +164,30 @@ def test_copy_puts_the_reading_on_the_clipboard(server: str, recognizer: Any) ->
         button.click()
         page.locator("[data-testid='copy-reading']", has_text="Copied").wait_for()
         assert page.evaluate("navigator.clipboard.readText()") == read
+
+
+def test_downloads_are_built_on_click_and_hold_the_reading(server: str, recognizer: Any) -> None:
+    """The CSV and JSON are deferred downloads (built on click, no rerun): both must still come
+    with this upload's reading and its confidence."""
+    import csv
+    import json
+
+    data = word_png()
+    expected = recognizer.predict([data])[0]
+    (frames,) = recognizer.frame_logits([data])
+    with chromium_page(timeout_ms=COLD_TIMEOUT_MS) as page:
+        open_app(page, server)
+        upload(page, "word.png", data)
+        wait_idle(page)
+        with page.expect_download() as event:
+            page.get_by_role("button", name="Download CSV").click()
+        assert event.value.suggested_filename == "predictions.csv"
+        (row,) = csv.DictReader(io.StringIO(Path(event.value.path()).read_text("utf-8")))
+        assert (row["file"], row["text"]) == ("word.png", expected.text)
+        assert float(row["confidence"]) == pytest.approx(expected.confidence, abs=1e-6)
+        with page.expect_download() as event:
+            page.get_by_role("button", name="Download JSON").click()
+        (item,) = json.loads(Path(event.value.path()).read_text("utf-8"))
+        assert item["text"] == expected.text
+        assert len(item["frames_detail"]) == frames.logits.shape[0]  # one row per frame
+        assert page.locator(NO_TRACEBACK).count() == 0

@@ -46,7 +46,9 @@ def test_model_config_rejects_unknown_keys_and_reads_the_shipped_file() -> None:
     from crnn_core.model import ModelConfig
 
     shipped = json.loads((ROOT / "artifacts" / "model_config.json").read_text())
-    assert ModelConfig.from_dict(shipped).separable_from == 99  # full convs since stage 5
+    config = ModelConfig.from_dict(shipped)
+    assert config.separable_from == 99  # full convs since stage 5, low rank since stage 9
+    assert config.conv_ranks == (0, 0, 64, 64, 96, 96)
     with pytest.raises(ConfigError, match=r"lstm_unit.*known keys"):
         ModelConfig.from_dict({"num_classes": 5, "lstm_unit": 96})
 
@@ -60,7 +62,8 @@ def test_variants_hold_the_shipped_model() -> None:
     )
     assert model_config(SHIPPED_VARIANT, shipped.num_classes) == shipped
     # the recipe recorded in the manifest's last stage: the default variant + --model overrides
-    assert model_config("crnn", shipped.num_classes, {"separable_from": 99}) == shipped
+    recipe = {"separable_from": 99, "conv_ranks": [0, 0, 64, 64, 96, 96]}
+    assert model_config("crnn", shipped.num_classes, recipe) == shipped
     assert model_config("crnn", 95) == ModelConfig(num_classes=95)
     assert {"crnn", "crnn_separable", "crnn_small"} <= set(VARIANTS)
     with pytest.raises(ConfigError, match="Unknown model variant"):

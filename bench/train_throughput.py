@@ -128,7 +128,7 @@ def main() -> None:
     )
     print(
         f"shipped config ({args.artifacts / 'model_config.json'}): conv {shipped.conv_channels}, "
-        f"separable_from {shipped.separable_from}, "
+        f"separable_from {shipped.separable_from}, conv ranks {shipped.ranks} (0 = full), "
         f"BiLSTM {shipped.lstm_units}×{shipped.lstm_layers}"
     )
 

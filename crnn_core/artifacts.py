@@ -38,6 +38,7 @@ from crnn_core.artifact_files import (
 from crnn_core.charset import Charset, CharsetError
 from crnn_core.folding import fold_batchnorm
 from crnn_core.geometry import DOWNSAMPLE
+from crnn_core.grayscale import COLOUR_TO_GRAY
 from crnn_core.model import ColumnMask, FrameMask, ModelConfig, build_crnn, count_params
 from crnn_core.recognizer import Recognizer
 
@@ -147,6 +148,7 @@ def save_artifacts(
             "height": config.height,
             "max_width": config.max_width,
             "channels": 1,
+            "colour_to_gray": COLOUR_TO_GRAY,
             "pixel_range": [0, 255],
             "frame_stride_px": DOWNSAMPLE,
         },

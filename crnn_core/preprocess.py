@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from crnn_core.geometry import DOWNSAMPLE, HEIGHT, frames_for_width
+from crnn_core.grayscale import contrast_gray
 
 __all__ = [
     "DOWNSAMPLE",
@@ -104,10 +105,15 @@ def _to_gray(image: Image.Image) -> Image.Image:
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("L")
-    if image.mode == "L":
-        return image
-    return image.convert("RGB").convert("L") if image.mode != "1" else image.convert("L")
+        return _colour_to_gray(Image.alpha_composite(background, rgba).convert("RGB"))
+    if image.mode in ("L", "1"):
+        return image.convert("L")
+    return _colour_to_gray(image.convert("RGB"))
+
+
+def _colour_to_gray(image: Image.Image) -> Image.Image:
+    """Gray along the crop's own colour axis (``grayscale``), not fixed luminance weights."""
+    return contrast_gray(image)
 
 
 def target_width(width: int, height: int, out_height: int = HEIGHT, max_width: int = 256) -> int:
@@ -125,7 +131,7 @@ def to_gray_height(
     """
     if isinstance(image, np.ndarray):
         if image.ndim == 3:
-            image = Image.fromarray(image.astype(np.uint8)).convert("L")
+            image = _to_gray(Image.fromarray(image.astype(np.uint8)))
         else:
             image = Image.fromarray(image.astype(np.uint8), mode="L")
     elif image.mode != "L":

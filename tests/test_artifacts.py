@@ -26,6 +26,7 @@ def test_manifest_lists_hashes_and_no_optimizer(tiny_artifacts: Path) -> None:
     assert set(manifest["files"]) >= {"model.keras", "charset.json", "model_config.json"}
     assert manifest["charset"]["blank_index"] == 0
     assert manifest["input"]["height"] == 32
+    assert manifest["input"]["colour_to_gray"].startswith("principal colour axis")
     import zipfile
 
     with zipfile.ZipFile(tiny_artifacts / "model.keras") as archive:

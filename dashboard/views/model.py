@@ -29,7 +29,8 @@ c2.metric("Classes", model.get("num_classes", "?"), help="characters + the CTC b
 c3.metric(
     "Input (height × width)",
     f"{manifest.get('input', {}).get('height', '?')} × ≤{model.get('max_width', '?')} px",
-    help="grayscale; aspect ratio kept, wider words are squashed to the maximum width",
+    help="grayscale (colour photos along their own main colour axis, so coloured text keeps "
+    "its contrast); aspect ratio kept, wider words are squashed to the maximum width",
 )
 c4.metric("Created", str(manifest.get("created", "?"))[:10])
 

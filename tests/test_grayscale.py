@@ -73,7 +73,7 @@ def test_rejects_images_that_are_not_rgb() -> None:
 
 def test_a_photo_larger_than_the_sample_gets_the_same_axis() -> None:
     crop = _word_like((200, 20, 40), (10, 105, 30))
-    photo = np.tile(crop, (20, 60, 1))  # 400 x 3600: strided sample, same two colours
+    photo = np.tile(crop, (20, 60, 1))  # 400 x 3600: a sampled grid, same two colours
     small, large = _gray(crop), _gray(photo)
     assert abs(_text_contrast(large[:20, :60]) - _text_contrast(small)) < 2
 

@@ -5,8 +5,8 @@ differs from its background mostly in hue: red on dark red, blue on grey, a gree
 letters (issue 9, error mode 1). A word crop holds essentially two colours, text and background,
 so the direction in RGB along which its pixels vary most (the first principal axis) is the one
 that separates them. Projecting on it keeps that contrast whatever the hues are. The projection
-is then oriented and scaled like luminance (bright stays bright, the same range), so a neutral
-gray image comes out unchanged and the model sees the brightness it was trained on.
+is oriented like luminance (bright stays bright), centred on the mean luminance and scaled so a
+neutral gray image comes out unchanged: the model sees the brightness it was trained on.
 
 Measured with the shipped stage-9 model on ic03_860 (greedy acc36, no retraining): 88.26 % with
 luminance, 88.72 % with this projection (docs/accuracy.md).

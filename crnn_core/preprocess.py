@@ -105,15 +105,13 @@ def _to_gray(image: Image.Image) -> Image.Image:
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return _colour_to_gray(Image.alpha_composite(background, rgba).convert("RGB"))
-    if image.mode in ("L", "1"):
+        return contrast_gray(Image.alpha_composite(background, rgba).convert("RGB"))
+    if image.mode == "L":
+        return image
+    if image.mode == "1":
         return image.convert("L")
-    return _colour_to_gray(image.convert("RGB"))
-
-
-def _colour_to_gray(image: Image.Image) -> Image.Image:
-    """Gray along the crop's own colour axis (``grayscale``), not fixed luminance weights."""
-    return contrast_gray(image)
+    # Colour: along the crop's own colour axis (grayscale.py), not fixed luminance weights.
+    return contrast_gray(image.convert("RGB"))
 
 
 def target_width(width: int, height: int, out_height: int = HEIGHT, max_width: int = 256) -> int:

@@ -53,11 +53,13 @@ def test_bright_text_stays_bright_and_keeps_its_contrast() -> None:
     assert _text_contrast(gray) >= 0.85 * _text_contrast(luminance)  # RGB distance / sqrt(3)
 
 
-def test_saturated_contrast_is_shifted_into_range_not_clipped() -> None:
-    rgb = _word_like((255, 255, 255), (0, 0, 0))
-    rgb[0, 0] = (255, 0, 0)  # one odd pixel pulls the mean off-centre
+def test_full_contrast_is_shifted_into_range_not_clipped() -> None:
+    # Red text on cyan: RGB distance / sqrt(3) = 255, the whole range. Centred on the mean
+    # luminance (mostly cyan) the text would fall below 0; shifted, both ends stay distinct.
+    rgb = np.full((20, 60, 3), (0, 255, 255), np.uint8)
+    rgb[6:14, 10:50] = (255, 0, 0)
     gray = _gray(rgb)
-    assert gray[6:14, 10:50].min() >= 240 and gray[15:].max() <= 15
+    assert gray[6:14, 10:50].max() <= 1 and gray[:4].min() >= 254
 
 
 def test_flat_image_falls_back_to_luminance() -> None:

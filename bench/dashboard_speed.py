@@ -27,6 +27,9 @@ Figures:
   Clusters first paint   click "Clusters" in the navigation -> UMAP map drawn (cold: first
                          visit after server start, analysis not loaded yet); also: settled
   box select -> details  drag a box over the map -> "Selection · N frames" shown and settled
+                         (the drag itself included: plotly redraws the box on every mouse move)
+  box release -> details the same run, timed from the mouse release that completes the box
+                         (what a user waits for once the selection is made)
   recolour               pick another "Colour by" -> page settled
   100k: first paint      the same on ``--big-analysis`` (an analysis folder of ~100k frames,
                          e.g. ``python -m crnn_core analyze --data synthetic:3700 --out DIR``)
@@ -313,10 +316,12 @@ def measure_clusters(url: str, repeats: int, figures: dict[str, Figure], prefix:
                 continue
             start = time.perf_counter()
             box_select(page)
+            released = time.perf_counter()
             page.mouse.up()
             page.locator("h3", has_text="Selection ·").first.wait_for(state="visible")
             wait_settled(page)
             figures["box select"].add(time.perf_counter() - start)
+            figures["box release"].add(time.perf_counter() - released)
             # Never the page's default ("KMeans cluster"): picking it again starts no script
             # run, so the settle wait would hang (the old third-recolour timeouts).
             colours = ("greedy character", "entropy")
@@ -377,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         "clusters warm": Figure("Clusters first paint (warm)", 1.5),
         "clusters settled": Figure("Clusters -> page settled (warm)", None),
         "box select": Figure("box select -> details settled", 1.0),
+        "box release": Figure("box release -> details settled", 1.0),
         "recolour": Figure("recolour -> settled", 1.0),
         "big clusters warm": Figure("100k: Clusters first paint (warm)", 3.0),
         "big clusters settled": Figure("100k: Clusters -> settled (warm)", None),

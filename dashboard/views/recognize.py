@@ -4,12 +4,9 @@ the CTC frames line up with the image."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from crnn_core.decode import DECODERS
 from dashboard import crop_box, crops, figure_cache, photo, services, ui
@@ -26,24 +23,32 @@ from dashboard.recognition import (
 )
 from dashboard.text import literal, md_escape, plain
 
-if TYPE_CHECKING:  # Keras: the page draws its inputs before the model is needed
-    from crnn_core.recognizer import Prediction, Recognizer
-
 DETAIL_TABS = ["Alignment", "On the cluster map", "Frames"]
-DECODER_LABELS = {
-    "greedy": "Greedy (best path)",
-    "beam": "Beam search",
-    "beam_lm": "Beam + language model",
-}
 LEXICON_MODES = {
     "soft": "Suggest (next to the reading)",
     "force": "Force (the answer is a lexicon word)",
 }
 
+st.title("Recognize a word")
+# The inputs need only the charset, so they are drawn while the model may still be loading
+# (model_preload); the model is asked for once there is something to read.
+known = None if ui.health_banner() else services.charset_characters()
+characters = known or ui.require_recognizer(banner=False).charset.characters
 
-def decode_controls() -> DecodeOptions:
-    """The decoder, beam and lexicon settings (drawn by the fragment, so changing one reruns
-    only the reading, not the uploader and camera above it)."""
+left, right = st.columns([3, 2], gap="large")
+with left:
+    files = inputs.uploaded_files()
+    shot = inputs.camera_shot()
+    samples = dict(services.sample_images(characters))
+    picked = st.pills(
+        "…or try a built-in sample", list(samples), key="sample", wrap=True, format_func=md_escape
+    )
+DECODER_LABELS = {
+    "greedy": "Greedy (best path)",
+    "beam": "Beam search",
+    "beam_lm": "Beam + language model",
+}
+with right:
     decoder = st.radio(
         "Decoder",
         list(DECODERS),
@@ -74,14 +79,34 @@ def decode_controls() -> DecodeOptions:
     match_case = st.checkbox(
         "Match case", value=False, key="match_case", help="Off: centre matches Centre, CENTRE."
     )
-    lexicon = parse_lexicon(lexicon_text)
-    return DecodeOptions(decoder, beam_width, top_k, lexicon, lexicon_mode, match_case)
 
+files = [*files, shot] if shot else files
+refused = [UploadError(name, why) for name, data in files if (why := refusal(name, data))]
+sources = [(name, data) for name, data in files if refusal(name, data) is None]
+if not files and picked:
+    sources = [(picked, samples[picked])]
+for failed in refused:
+    st.error(f"{literal(failed.name)} was not read: {failed.message}", icon=":material/block:")
+if not sources:
+    if not refused:
+        st.info("Upload one or more word images, or pick a sample above.", icon=":material/upload:")
+    st.stop()
 
-def pick_result(good: list[Recognition]) -> Recognition:
-    """One upload's result; with several, a table of all of them and a picker for the details."""
-    if len(good) == 1:
-        return good[0]
+recognizer = ui.require_recognizer(banner=False)
+lexicon = parse_lexicon(lexicon_text)
+options = DecodeOptions(decoder, beam_width, top_k, lexicon, lexicon_mode, match_case)
+with st.spinner("Reading…"):
+    processed = process_uploads(recognizer, sources, options, frame_fn=services.frame_logits)
+results = [*refused, *processed]
+original = {id(r): data for (_, data), r in zip(sources, processed, strict=True)}
+
+for failed in (r for r in processed if isinstance(r, UploadError)):
+    st.error(f"{literal(failed.name)} — {failed.message}", icon=":material/broken_image:")
+good = [r for r in processed if isinstance(r, Recognition)]
+if not good:
+    st.stop()
+
+if len(good) > 1:
     st.dataframe(
         pd.DataFrame(
             {
@@ -104,194 +129,126 @@ def pick_result(good: list[Recognition]) -> Recognition:
     chosen = st.selectbox(
         "Details for", range(len(good)), index=len(good) - 1, format_func=names.__getitem__
     )
-    return good[chosen]
+    result = good[chosen]
+else:
+    result = good[0]
 
+data = original[id(result)]
+view, adjust = st.columns([3, 2], gap="large")
+with adjust:
+    turns, tilt = inputs.rotation_controls()
+if turns or tilt:
+    turned = photo.rotated_png(data, turns, tilt)
+    (again,) = process_uploads(
+        recognizer, [(result.name, turned)], options, frame_fn=services.frame_logits
+    )
+    if isinstance(again, Recognition):
+        result, data = again, turned
+with adjust:
+    box = crop_controls.crop_controls(data)
+if box is not None:
+    cut = crop_box.cropped_png(data, box)
+    (again,) = process_uploads(
+        recognizer, [(result.name, cut)], options, frame_fn=services.frame_logits
+    )
+    if isinstance(again, Recognition):
+        result, data = again, cut
+with view:
+    try:
+        shown = photo.viewable(data)
+    except Exception:  # the model read it, so this is only the preview failing
+        st.caption("This image cannot be previewed.")
+    else:
+        st.image(
+            shown,
+            caption="Your image"
+            + (" (rotated)" if turns or tilt else "")
+            + (" (the box read)" if box else ""),
+        )
 
-def adjusted(
-    result: Recognition, data: bytes, recognizer: Recognizer, options: DecodeOptions
-) -> Recognition:
-    """The photo as uploaded, with the rotation and box controls beside it; returns the
-    reading of the rotated / cropped photo when the user asked for one."""
-    view, adjust = st.columns([3, 2], gap="large")
-    with adjust:
-        turns, tilt = inputs.rotation_controls()
-    if turns or tilt:
-        turned = photo.rotated_png(data, turns, tilt)
-        (again,) = process_uploads(
-            recognizer, [(result.name, turned)], options, frame_fn=services.frame_logits
+pred = result.prediction
+lexicon_forced = lexicon_mode == "force"
+reading.show_reading(result, beam_width, len(lexicon), lexicon_forced)
+
+if pred.candidates and pred.decoder == "beam_lm":
+    cands = pd.DataFrame(pred.candidates, columns=["text", "score"])
+    st.markdown(
+        "**Beam candidates** (top-k by fused score: log P(text | image) + "
+        "λ·log P_LM(text) + bonus·length; not a probability)"
+    )
+    st.dataframe(
+        cands,
+        hide_index=True,
+        column_config={"score": st.column_config.NumberColumn("fused score", format="%.3f")},
+    )
+elif pred.candidates:
+    cands = pd.DataFrame(pred.candidates, columns=["text", "log_prob"])
+    cands["probability"] = [math.exp(v) for v in cands["log_prob"]]
+    st.markdown("**Beam candidates** (top-k, probability of each text)")
+    st.dataframe(
+        cands,
+        hide_index=True,
+        column_config={
+            "probability": st.column_config.ProgressColumn(
+                "probability", min_value=0.0, max_value=1.0, format="%.4f"
+            ),
+            "log_prob": st.column_config.NumberColumn("log P", format="%.3f"),
+        },
+    )
+
+forced_alignment.show_forced_alignment(result.image, result.logits, pred.text, recognizer.charset)
+
+# Lazy tabs: only the open one runs and is sent, so the cluster map (thousands of points) and
+# the frame table cost nothing until asked for; a decoder toggle redraws only what is shown.
+align_tab, map_tab, table_tab = st.tabs(DETAIL_TABS, key="detail_tab", on_change="rerun")
+if align_tab.open:
+    with align_tab:
+        st.caption(
+            "Top: the model's input with frame boundaries (every 4 columns). Middle: "
+            "probability of the most likely characters per frame. Bottom: frame uncertainty. "
+            "Hover any row: the vertical line marks the same image column in all three."
         )
-        if isinstance(again, Recognition):
-            result, data = again, turned
-    with adjust:
-        box = crop_controls.crop_controls(data)
-    if box is not None:
-        cut = crop_box.cropped_png(data, box)
-        (again,) = process_uploads(
-            recognizer, [(result.name, cut)], options, frame_fn=services.frame_logits
+        st.plotly_chart(
+            figure_cache.alignment_figure(
+                result.image, result.logits, result.frames, recognizer.charset
+            ),
+            key="alignment",
         )
-        if isinstance(again, Recognition):
-            result, data = again, cut
-    with view:
+if map_tab.open:
+    with map_tab:
         try:
-            shown = photo.viewable(data)
-        except Exception:  # the model read it, so this is only the preview failing
-            st.caption("This image cannot be previewed.")
-        else:
-            st.image(
-                shown,
-                caption="Your image"
-                + (" (rotated)" if turns or tilt else "")
-                + (" (the box read)" if box else ""),
-            )
-    return result
-
-
-def show_candidates(pred: Prediction) -> None:
-    """The beam's top-k texts: probabilities for the plain beam, fused scores with the LM."""
-    if pred.candidates and pred.decoder == "beam_lm":
-        cands = pd.DataFrame(pred.candidates, columns=["text", "score"])
-        st.markdown(
-            "**Beam candidates** (top-k by fused score: log P(text | image) + "
-            "λ·log P_LM(text) + bonus·length; not a probability)"
-        )
-        st.dataframe(
-            cands,
-            hide_index=True,
-            column_config={"score": st.column_config.NumberColumn("fused score", format="%.3f")},
-        )
-    elif pred.candidates:
-        cands = pd.DataFrame(pred.candidates, columns=["text", "log_prob"])
-        cands["probability"] = [math.exp(v) for v in cands["log_prob"]]
-        st.markdown("**Beam candidates** (top-k, probability of each text)")
-        st.dataframe(
-            cands,
-            hide_index=True,
-            column_config={
-                "probability": st.column_config.ProgressColumn(
-                    "probability", min_value=0.0, max_value=1.0, format="%.4f"
-                ),
-                "log_prob": st.column_config.NumberColumn("log P", format="%.3f"),
-            },
-        )
-
-
-def show_details(result: Recognition, recognizer: Recognizer) -> None:
-    """Alignment chart, placement on the cluster map and frame table, one tab at a time.
-
-    Lazy tabs: only the open one runs and is sent, so the cluster map (thousands of points) and
-    the frame table cost nothing until asked for; a decoder toggle redraws only what is shown."""
-    align_tab, map_tab, table_tab = st.tabs(DETAIL_TABS, key="detail_tab", on_change="rerun")
-    if align_tab.open:
-        with align_tab:
-            st.caption(
-                "Top: the model's input with frame boundaries (every 4 columns). Middle: "
-                "probability of the most likely characters per frame. Bottom: frame uncertainty. "
-                "Hover any row: the vertical line marks the same image column in all three."
-            )
-            st.plotly_chart(
-                figure_cache.alignment_figure(
-                    result.image, result.logits, result.frames, recognizer.charset
-                ),
-                key="alignment",
-            )
-    if map_tab.open:
-        with map_tab:
-            try:
-                analysis = services.get_analysis()
-                with st.spinner("Placing frames on the map…"):
-                    placed = figure_cache.placement_figure(
-                        analysis, result.logits, list(result.frames["char"])
-                    )
-                st.plotly_chart(placed, key="placement", theme=None)
-                st.caption(
-                    "Grey: frames of the reference analysis. Coloured: this image's frames, "
-                    "labelled `frame:greedy character`."
+            analysis = services.get_analysis()
+            with st.spinner("Placing frames on the map…"):
+                placed = figure_cache.placement_figure(
+                    analysis, result.logits, list(result.frames["char"])
                 )
-            except services.AnalysisUnavailable as exc:
-                st.info(f"No cluster map to place this image on: {exc}", icon=":material/info:")
-    if table_tab.open:
-        with table_tab:
-            st.dataframe(result.frames, hide_index=True, height=300)
+            st.plotly_chart(placed, key="placement", theme=None)
+            st.caption(
+                "Grey: frames of the reference analysis. Coloured: this image's frames, "
+                "labelled `frame:greedy character`."
+            )
+        except services.AnalysisUnavailable as exc:
+            st.info(f"No cluster map to place this image on: {exc}", icon=":material/info:")
+if table_tab.open:
+    with table_tab:
+        st.dataframe(result.frames, hide_index=True, height=300)
 
-
-def show_downloads(results: Sequence[Recognition | UploadError]) -> None:
-    """CSV and JSON of every result, built only when a button is clicked (deferred download,
-    no rerun): building them on every rerun cost each decoder toggle both files."""
-    d1, d2, _ = st.columns([1, 1, 3])
-    d1.download_button(
-        "Download CSV",
-        lambda: results_csv(results),
-        "predictions.csv",
-        "text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    d2.download_button(
-        "Download JSON",
-        lambda: results_json(results),
-        "predictions.json",
-        "application/json",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-
-
-@st.fragment
-def read_and_show(
-    sources: list[tuple[str, bytes]], refused: list[UploadError], controls: DeltaGenerator
-) -> None:
-    """Decode the uploads and show everything that depends on the decoder settings.
-
-    A fragment: toggling greedy / beam or editing the lexicon reruns only this function, so
-    the browser keeps the uploader, camera and samples as they are instead of redrawing the
-    whole page (0.46 -> 0.38 s per toggle, bench/dashboard_speed.py on AMD EPYC)."""
-    with controls:
-        options = decode_controls()
-    if not sources:
-        return
-    recognizer = ui.require_recognizer(banner=False)
-    with st.spinner("Reading…"):
-        processed = process_uploads(recognizer, sources, options, frame_fn=services.frame_logits)
-    for failed in (r for r in processed if isinstance(r, UploadError)):
-        st.error(f"{literal(failed.name)} — {failed.message}", icon=":material/broken_image:")
-    good = [r for r in processed if isinstance(r, Recognition)]
-    if not good:
-        return
-    chosen = pick_result(good)
-    original = {id(r): data for (_, data), r in zip(sources, processed, strict=True)}
-    result = adjusted(chosen, original[id(chosen)], recognizer, options)
-    lexicon_forced = options.lexicon_mode == "force"
-    reading.show_reading(result, options.beam_width, len(options.lexicon), lexicon_forced)
-    show_candidates(result.prediction)
-    forced_alignment.show_forced_alignment(
-        result.image, result.logits, result.prediction.text, recognizer.charset
-    )
-    show_details(result, recognizer)
-    show_downloads([*refused, *processed])
-
-
-st.title("Recognize a word")
-# The inputs need only the charset, so they are drawn while the model may still be loading
-# (model_preload); the model is asked for once there is something to read.
-known = None if ui.health_banner() else services.charset_characters()
-characters = known or ui.require_recognizer(banner=False).charset.characters
-
-left, right = st.columns([3, 2], gap="large")
-with left:
-    files = inputs.uploaded_files()
-    shot = inputs.camera_shot()
-    samples = dict(services.sample_images(characters))
-    picked = st.pills(
-        "…or try a built-in sample", list(samples), key="sample", wrap=True, format_func=md_escape
-    )
-
-files = [*files, shot] if shot else files
-refused = [UploadError(name, why) for name, data in files if (why := refusal(name, data))]
-sources = [(name, data) for name, data in files if refusal(name, data) is None]
-if not files and picked:
-    sources = [(picked, samples[picked])]
-for failed in refused:
-    st.error(f"{literal(failed.name)} was not read: {failed.message}", icon=":material/block:")
-if not sources and not refused:
-    st.info("Upload one or more word images, or pick a sample above.", icon=":material/upload:")
-read_and_show(sources, refused, right)
+# The files are built only when a button is clicked (deferred download, no rerun): building
+# them on every rerun cost each decoder toggle the CSV and JSON of every result.
+d1, d2, _ = st.columns([1, 1, 3])
+d1.download_button(
+    "Download CSV",
+    lambda: results_csv(results),
+    "predictions.csv",
+    "text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
+d2.download_button(
+    "Download JSON",
+    lambda: results_json(results),
+    "predictions.json",
+    "application/json",
+    on_click="ignore",
+    icon=":material/download:",
+)

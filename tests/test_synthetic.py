@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import string
 from itertools import pairwise
@@ -18,10 +19,17 @@ from crnn_core.data.fonts import (
     family_weights,
     font_dirs,
     group_by_family,
+    inspection_key,
     renders_latin,
 )
 from crnn_core.data.glyphs import ink_rows, load_font
-from crnn_core.data.pinned_fonts import font_cache, lock_rows, training_fonts
+from crnn_core.data.pinned_fonts import (
+    INSPECTION_FILE,
+    _pinned,
+    font_cache,
+    lock_rows,
+    training_fonts,
+)
 from crnn_core.data.synthetic import SynthConfig, SyntheticWordGenerator
 from crnn_core.data.words import WordSampler
 
@@ -193,17 +201,54 @@ def test_missing_pinned_fonts_fall_back_to_system(tmp_path: Path) -> None:
     assert font_set.source == "system" and font_set.fonts
 
 
-def test_partly_installed_pinned_set_is_named_partial(tmp_path: Path) -> None:
+def _one_pinned_font(cache: Path) -> dict[str, str]:
+    """Copy one locked serif file into ``cache`` (skip when the set is not installed)."""
     row = next(r for r in lock_rows() if r["category"] == "serif")
     source = font_cache() / row["package"] / Path(row["file"]).name
     if not source.is_file():
         pytest.skip("pinned fonts not installed (python scripts/fonts/install.py)")
-    (tmp_path / row["package"]).mkdir()
-    (tmp_path / row["package"] / source.name).write_bytes(source.read_bytes())
+    (cache / row["package"]).mkdir()
+    (cache / row["package"] / source.name).write_bytes(source.read_bytes())
+    return row
+
+
+def test_partly_installed_pinned_set_is_named_partial(tmp_path: Path) -> None:
+    row = _one_pinned_font(tmp_path)
     (tmp_path / "tampered").mkdir()
     font_set = training_fonts(cache=tmp_path)
     assert font_set.source == "pinned-partial"
     assert [f.family for f in font_set.fonts] == [row["package"]]
+
+
+def test_font_check_verdicts_are_stored_and_reused(tmp_path: Path) -> None:
+    """The Latin check runs once per file: its verdict is stored and read back, but only under
+    the same check settings and Pillow/FreeType (``inspection_key``)."""
+    row = _one_pinned_font(tmp_path)
+    first = training_fonts(cache=tmp_path)
+    stored = json.loads((tmp_path / INSPECTION_FILE).read_text())
+    assert stored["key"] == inspection_key()
+    assert stored["fonts"] == {row["sha256"]: first.fonts[0].style}
+
+    # A stored "fails the check" verdict is believed: the font is not inspected again.
+    stored["fonts"][row["sha256"]] = None
+    (tmp_path / INSPECTION_FILE).write_text(json.dumps(stored))
+    _pinned.cache_clear()
+    assert training_fonts(cache=tmp_path).source == "system"
+
+    # Under another key (e.g. another FreeType) the verdict is stale: checked again, rewritten.
+    stored["key"] = "pillow 0.0; freetype 0.0"
+    (tmp_path / INSPECTION_FILE).write_text(json.dumps(stored))
+    _pinned.cache_clear()
+    again = training_fonts(cache=tmp_path)
+    assert again.fonts == first.fonts and again.fingerprint == first.fingerprint
+    assert json.loads((tmp_path / INSPECTION_FILE).read_text())["key"] == inspection_key()
+
+
+def test_unreadable_font_check_verdicts_are_ignored(tmp_path: Path) -> None:
+    _one_pinned_font(tmp_path)
+    (tmp_path / INSPECTION_FILE).write_text("{not json")
+    font_set = training_fonts(cache=tmp_path)
+    assert font_set.source == "pinned-partial" and len(font_set.fonts) == 1
 
 
 def test_sample_is_thread_safe(generator: SyntheticWordGenerator) -> None:

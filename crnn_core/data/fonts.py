@@ -27,6 +27,7 @@ __all__ = [
     "font_dirs",
     "group_by_family",
     "inspect_font",
+    "inspection_key",
     "is_heavy",
     "style_weight",
 ]
@@ -147,6 +148,23 @@ def inspect_font(path: Path, category: str = "", family: str = "") -> FontFile |
         log.debug("Skipping %s: missing Latin letters or digits", path)
         return None
     return FontFile(path=str(path), family=family, style=style, category=category)
+
+
+def inspection_key() -> str:
+    """What ``inspect_font``'s verdict depends on besides the file: the check's settings and the
+    Pillow and FreeType that render the glyphs. A stored verdict is reused only under this key."""
+    from PIL import __version__ as pillow_version
+    from PIL import features
+
+    parts = (
+        f"pillow {pillow_version}",
+        f"freetype {features.version('freetype2')}",
+        f"size {_CHECK_SIZE}",
+        f"glyphs {REQUIRED_GLYPHS}",
+        f"probes {[hex(ord(p)) for p in _NOTDEF_PROBES]}",
+        f"skip {sorted(SKIP_NAME_PARTS)}",
+    )
+    return "; ".join(parts)
 
 
 @lru_cache(maxsize=8)

@@ -5,25 +5,33 @@
 ``~/.cache/crnn-ocr-lab/fonts``). When that set is installed, the renderer uses it and nothing
 else, so ``synthetic:N`` renders the same pixels on every machine; otherwise it falls back to
 whatever the system has (``fonts.discover_fonts``) and says so.
+
+Every file is still checked against its sha256 in each process, but the Latin check of
+``inspect_font`` (65 glyphs rendered per file, ~3.4 s for the whole set) runs once per file and
+Pillow/FreeType version: its verdicts are kept in the cache folder (``INSPECTION_FILE``, JSON).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from crnn_core.data.fonts import FontFile, discover_fonts, inspect_font
+from crnn_core.data.fonts import FontFile, discover_fonts, inspect_font, inspection_key
 
 __all__ = ["FontSet", "font_cache", "lock_rows", "training_fonts"]
 
 log = logging.getLogger(__name__)
 LOCK_PATH = Path(__file__).with_name("fonts_lock.tsv")
 INSTALL_HINT = "python scripts/fonts/install.py"
+INSPECTION_FILE = "inspection.json"
+"""In the font cache: ``{"key": fonts.inspection_key(), "fonts": {sha256: style or null}}``, the
+verdict of ``inspect_font`` on each locked file (null: fails the Latin check)."""
 
 
 def font_cache() -> Path:
@@ -61,21 +69,60 @@ def _fingerprint(fonts: list[FontFile], hashes: list[str]) -> str:
     return digest.hexdigest()
 
 
+def _read_verdicts(cache: Path, key: str) -> dict[str, str | None]:
+    """Stored ``inspect_font`` verdicts by file sha256; empty when absent, unreadable or made
+    under another ``inspection_key`` (another Pillow, FreeType or check)."""
+    try:
+        data = json.loads((cache / INSPECTION_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("key") != key:
+        return {}
+    fonts = data.get("fonts")
+    if not isinstance(fonts, dict):
+        return {}
+    return {sha: style for sha, style in fonts.items() if style is None or isinstance(style, str)}
+
+
+def _write_verdicts(cache: Path, key: str, verdicts: dict[str, str | None]) -> None:
+    """Store the verdicts (atomically: readers see the old file or the new one); a read-only
+    cache is fine, the check then runs again next time."""
+    part = cache / f".{INSPECTION_FILE}.{os.getpid()}.part"
+    try:
+        part.write_text(json.dumps({"key": key, "fonts": verdicts}, sort_keys=True, indent=0))
+        part.replace(cache / INSPECTION_FILE)
+    except OSError as exc:
+        log.debug("Font check verdicts not stored in %s: %s", cache, exc)
+        part.unlink(missing_ok=True)
+
+
 @lru_cache(maxsize=4)
 def _pinned(cache: Path) -> tuple[tuple[FontFile, ...], tuple[str, ...], int]:
     """(usable fonts, their file hashes, lock files missing); a present font that fails the
     Latin check (e.g. capitals only) is left out but is not missing."""
+    key = inspection_key()
+    known = _read_verdicts(cache, key)
+    fresh: dict[str, str | None] = {}
     fonts, hashes, missing = [], [], 0
     for row in lock_rows():
         path = cache / row["package"] / Path(row["file"]).name
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != row["sha256"]:
+        sha = row["sha256"]
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha:
             missing += 1
             continue
         # one family per npm package, whatever name each weight's file carries
-        font = inspect_font(path, category=row["category"], family=row["package"])
+        if sha in known:
+            style = known[sha]
+            font = None if style is None else FontFile(str(path), row["package"], style,
+                                                       row["category"])  # fmt: skip
+        else:
+            font = inspect_font(path, category=row["category"], family=row["package"])
+            fresh[sha] = None if font is None else font.style
         if font is not None:
             fonts.append(font)
-            hashes.append(row["sha256"])
+            hashes.append(sha)
+    if fresh:
+        _write_verdicts(cache, key, {**known, **fresh})
     return tuple(fonts), tuple(hashes), missing
 
 

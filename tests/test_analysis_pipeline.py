@@ -85,6 +85,8 @@ def test_cli_writes_every_file_and_summary(run: dict[str, Any], analysis: Analys
     assert 0 < summary["scores"]["purity"]["all"] <= 1
     assert summary["export"]["float16_greedy_mismatches"] == 0
     assert {"model_logits", "kmeans", "umap", "write"} <= set(summary["timings_seconds"])
+    assert summary["umap"]["worker"].startswith("separate process")  # fitted beside KMeans
+    assert summary["memory"]["umap_process_peak_rss_mib"] > 0
     assert summary["placement"]["seconds_per_100_frames"] >= 0
     assert summary["format"] == "crnn-ocr-lab-analysis/2"
     rule = summary["matching_rule"]

@@ -90,16 +90,13 @@ def test_held_out_frames_land_among_their_neighbours() -> None:
 
 
 WARM_UP_CHECK = """
-from crnn_core.analysis.projection import UmapWarmUp, import_umap
+from crnn_core.analysis.projection import import_umap, warm_up_umap
 import_umap()
 from umap import layouts
 kernel = layouts._nb_optimize_layout_euclidean_single_epoch
 assert not kernel.signatures, "compiled before the warm-up"
-warm_up = UmapWarmUp()
-warm_up.start()
-warm_up.start()  # a second start is a no-op, not a RuntimeError
-warm_up.join()
-assert warm_up.seconds is not None and warm_up.seconds > 0, warm_up.seconds
+seconds = warm_up_umap()
+assert seconds is not None and seconds > 0, seconds
 assert kernel.signatures, "the warm-up did not compile the epoch kernel"
 """
 

@@ -38,11 +38,14 @@ def analyze(
     """Run the model stage in a child process (TensorFlow lives and dies there), then the
     analysis here into ``out``; return the summary. ``artifacts=None``: the default model
     folder. ``on_stage`` hears each stage name (``crnn_core.analysis.stages.STAGES``) as it
-    starts. The hand-over files live in a temporary folder removed at the end. While the child
-    runs, this process compiles UMAP's code (``UmapWarmUp``) instead of only waiting."""
+    starts. The hand-over files live in a temporary folder removed at the end.
+
+    A third process, the UMAP worker (``umap_worker``), starts first: it compiles UMAP's code
+    while this process renders the words, and fits the map while this one runs KMeans and the
+    scores."""
     from crnn_core.analysis.model_stage import ModelRequest, run_model_stage
     from crnn_core.analysis.pipeline import run_analysis
-    from crnn_core.analysis.projection import UmapWarmUp
+    from crnn_core.analysis.umap_worker import UmapWorker
 
     config = config or AnalysisConfig()
     request = ModelRequest(
@@ -50,16 +53,9 @@ def analyze(
         seed=config.seed, max_frames=max_frames, batch_size=config.batch_size,
         beam_width=config.beam_width, progress=config.progress, verbose=verbose,
     )  # fmt: skip
-    warm_up = UmapWarmUp()
-
-    def hear(stage: str) -> None:
-        if stage == "load_model":  # the child has started: this process only waits now
-            warm_up.start()
-        if on_stage is not None:
-            on_stage(stage)
-
-    with tempfile.TemporaryDirectory(prefix="crnn-model-stage-") as scratch:
-        outputs = run_model_stage(request, scratch, hear)
-        warm_up.join()
-        context = {"max_frames": max_frames, "umap_warm_up_seconds": warm_up.seconds}
-        return run_analysis(outputs, out, config, context, on_stage)
+    with (
+        tempfile.TemporaryDirectory(prefix="crnn-analysis-") as scratch,
+        UmapWorker(Path(scratch) / "umap", verbose) as umap_job,
+    ):
+        outputs = run_model_stage(request, Path(scratch) / "model", on_stage)
+        return run_analysis(outputs, out, config, {"max_frames": max_frames}, on_stage, umap_job)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crnn_core.analysis.children import child_command, child_environment
 from crnn_core.analysis.inputs import InputSource, WordImage
 from crnn_core.analysis.io import AnalysisError, RaggedArray, read_json, write_json
 from crnn_core.analysis.model_outputs import (
@@ -222,14 +223,9 @@ def run_model_stage(
     with timer.stage("read_data"):
         _read_into(request, folder)
     write_json(asdict(request), folder / OUTPUT_FILES["request"])
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}  # fmt: skip
-    if not request.verbose:
-        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    command = [sys.executable, "-m", "crnn_core.analysis.model_stage", str(folder)]
+    command = child_command("crnn_core.analysis.model_stage", folder)
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               text=True, env=env)  # fmt: skip
+                               text=True, env=child_environment(request.verbose))  # fmt: skip
     try:
         assert process.stdout is not None
         for line in process.stdout:

@@ -23,11 +23,12 @@ from threadpoolctl import threadpool_limits
 from crnn_core.analysis import clustering, confusion, export, matching, views
 from crnn_core.analysis.io import FILES, FORMAT, RaggedArray, save_ragged, write_json, write_table
 from crnn_core.analysis.model_outputs import ModelOutputs, peak_rss_mib
-from crnn_core.analysis.projection import FramePlacer, fit_umap, place_by_cluster
+from crnn_core.analysis.projection import FramePlacer, place_by_cluster
 from crnn_core.analysis.stages import StageHook, StageTimer
+from crnn_core.analysis.umap_worker import InProcessUmap, UmapJob
 from crnn_core.charset import BLANK_INDEX, Charset
 
-__all__ = ["AnalysisConfig", "run_analysis"]
+__all__ = ["AnalysisConfig", "run_analysis", "umap_rows"]
 
 FEATURES_NOTE = (
     "features = logits - per-frame max (softmax-invariant), stored float16; KMeans, silhouette, "
@@ -128,20 +129,26 @@ def _export(out: Path, outputs: ModelOutputs, charset: Charset) -> _Exported:
     return _Exported(stored, frames, images, notes)
 
 
+def umap_rows(n_frames: int, config: AnalysisConfig) -> np.ndarray:
+    """The frames UMAP embeds (the reference frames): a seeded sample, sorted."""
+    order = np.random.default_rng(config.seed).permutation(n_frames)
+    return np.sort(order[: config.umap_sample])
+
+
 def _map(
     features: np.ndarray,
     frames: pd.DataFrame,
     kmeans: clustering.KMeansResult,
+    rows: np.ndarray,
+    umap_job: UmapJob,
     config: AnalysisConfig,
     timer: StageTimer,
-) -> tuple[np.ndarray, dict[str, Any], dict[str, Any]]:
-    """UMAP of a seeded sample (the reference frames), then every other frame placed among its
-    nearest references (``place_by_cluster``); writes ``umap_x``/``umap_y`` of all frames.
-    Returns ``(reference rows, umap info, placement info)``."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The UMAP of the reference ``rows`` (submitted to ``umap_job`` earlier), then every other
+    frame placed among its nearest references (``place_by_cluster``); writes ``umap_x``/
+    ``umap_y`` of all frames. Returns ``(umap info, placement info)``."""
     with timer.stage("umap"):
-        order = np.random.default_rng(config.seed).permutation(len(frames))
-        rows = np.sort(order[: config.umap_sample])
-        umap = fit_umap(features[rows], seed=config.seed)
+        umap = umap_job.result()
     placement = _placement_timing(features[rows], umap.coords, config)
     with timer.stage("umap_place"):
         coords = np.empty((len(frames), 2), np.float32)
@@ -157,7 +164,7 @@ def _map(
         frames["umap_x"], frames["umap_y"] = coords[:, 0], coords[:, 1]
     placement["placed_frames"] = int(rest.size)
     placement["placed_method"] = PLACED_NOTE
-    return rows, umap.info, placement
+    return umap.info, placement
 
 
 def run_analysis(
@@ -166,15 +173,19 @@ def run_analysis(
     config: AnalysisConfig | None = None,
     context: dict[str, Any] | None = None,
     on_stage: StageHook | None = None,
+    umap_job: UmapJob | None = None,
 ) -> dict[str, Any]:
     """Analyse the model stage's ``outputs`` (``model_stage.run_model_stage``); write the
     folder; return the summary. No TensorFlow here: the model ran in its own process.
 
     ``context`` (data sources, max_frames, ...) is merged into the summary as given; the model
     stage's timings come first in ``timings_seconds``. ``on_stage`` hears each stage name as it
-    starts (``stages``).
+    starts (``stages``). ``umap_job``: where the map is fitted; it gets the reference frames
+    as soon as they are standardized, before KMeans (``umap_worker.UmapWorker`` fits them in
+    another process meanwhile); default: in this process, in the ``umap`` stage.
     """
     config = config or AnalysisConfig()
+    umap_job = umap_job or InProcessUmap()
     context = dict(context or {})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -189,6 +200,8 @@ def run_analysis(
     with threadpool_limits(limits=config.threads):
         with timer.stage("kmeans"):
             features, mean, scale = clustering.standardize(exported.stored.values)
+            rows = umap_rows(len(frames), config)
+            umap_job.submit(features[rows], config.seed)
             fitted = views.fit_views(
                 features, labels, charset.num_classes, seed=config.seed,
                 fit_sample=config.kmeans_fit_sample, min_share=config.min_match_share,
@@ -208,7 +221,7 @@ def run_analysis(
             pairs, examples = confusion.confusable_pairs(
                 frames, fitted["all"].table, images, charset, min_top2_prob=config.min_top2_prob
             )
-        rows, umap_info, placement = _map(features, frames, km, config, timer)
+        umap_info, placement = _map(features, frames, km, rows, umap_job, config, timer)
     with timer.stage("write"):
         np.savez_compressed(
             out / FILES["placement"], scaler_mean=mean, scaler_scale=scale, centers=km.centers,
@@ -250,9 +263,11 @@ def run_analysis(
         "timings_seconds": timer.seconds,
         "timings_cpu_seconds": timer.cpu_seconds,
         "memory": {
-            "note": "peak RSS (VmHWM) of each process; they run one after the other",
+            "note": "peak RSS (VmHWM) of each process. The model child and the analysis "
+            "process take turns; the UMAP worker (null: no worker) runs beside both",
             "model_process_peak_rss_mib": outputs.info.get("peak_rss_mib"),
             "analysis_process_peak_rss_mib": peak_rss_mib(),
+            "umap_process_peak_rss_mib": umap_info.get("worker_peak_rss_mib"),
         },
     }
     summary["files_bytes"] = {

@@ -15,7 +15,6 @@ a frame between two groups lands between them. Queries are brute-force distances
 from __future__ import annotations
 
 import sys
-import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 __all__ = [
-    "FramePlacer", "UmapResult", "UmapWarmUp", "fit_umap", "import_umap", "place_by_cluster",
+    "FramePlacer", "UmapResult", "fit_umap", "import_umap", "place_by_cluster", "warm_up_umap",
 ]  # fmt: skip
 
 EXACT_DISTANCE = 1e-6
@@ -107,38 +106,23 @@ WARM_UP_ROWS = 4200
 functions) below 4,096 rows, so a smaller warm-up would leave the real fit's code uncompiled."""
 
 
-class UmapWarmUp:
-    """Import umap-learn and JIT-compile its numba code in a background thread, on seeded random
-    data of the real fit's dtypes (numba compiles per dtype, not per shape), so that
-    ``fit_umap`` later finds it compiled.
+def warm_up_umap() -> float | None:
+    """Import umap-learn and JIT-compile its numba code on seeded random data of the real fit's
+    dtypes (numba compiles per dtype, not per shape), so a later ``fit_umap`` in this process
+    finds it compiled; returns the seconds it took.
 
     umap-learn's numba functions are not cached on disk, so every fresh process compiles them
     again: measured here, a 20,000-frame fit took 18.5 s cold and 12.1 s after this warm-up, with
-    identical coordinates. ``analyze`` runs it while the model child computes, when this process
-    only waits. Best effort: a failure here is dropped, and the real fit then raises it itself.
+    identical coordinates. The UMAP worker (``umap_worker``) runs it while the parent renders
+    the words. Best effort: a failure here returns None, and the real fit then raises it itself.
     """
-
-    def __init__(self) -> None:
-        self.seconds: float | None = None
-        self._thread = threading.Thread(target=self._run, name="umap-warm-up", daemon=True)
-
-    def start(self) -> None:
-        """Start once; later calls do nothing."""
-        if self._thread.ident is None:
-            self._thread.start()
-
-    def join(self) -> None:
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _run(self) -> None:
-        start = time.perf_counter()
-        rows = np.random.default_rng(0).standard_normal((WARM_UP_ROWS, 32))
-        try:  # no threadpool_limits here: its limits are process-wide, not per thread
-            fit_umap(rows.astype(np.float32), seed=0, n_epochs=5)
-        except Exception:  # best effort: the real fit reports its own errors
-            return
-        self.seconds = round(time.perf_counter() - start, 3)
+    start = time.perf_counter()
+    rows = np.random.default_rng(0).standard_normal((WARM_UP_ROWS, 32))
+    try:
+        fit_umap(rows.astype(np.float32), seed=0, n_epochs=5)
+    except Exception:  # best effort: the real fit reports its own errors
+        return None
+    return round(time.perf_counter() - start, 3)
 
 
 class FramePlacer:

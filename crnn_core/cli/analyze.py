@@ -17,6 +17,7 @@ small (issue 12: <= 1 GiB for 3000 images).
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +40,7 @@ def _run(args: argparse.Namespace) -> int:
         threads=args.threads or None,
         progress=not args.quiet,
     )
+    start = time.perf_counter()
     try:
         summary = analyze(args.data, args.out, args.artifacts, config, args.max_frames,
                           verbose=args.verbose)  # fmt: skip
@@ -53,9 +55,10 @@ def _run(args: argparse.Namespace) -> int:
         print(_view_line(view))
     memory = summary["memory"]
     print(
-        f"wrote {args.out} in {sum(summary['timings_seconds'].values()):.1f} s; peak RSS: model "
-        f"process {_number(memory['model_process_peak_rss_mib'], '.0f')} MiB, analysis process "
-        f"{_number(memory['analysis_process_peak_rss_mib'], '.0f')} MiB"
+        f"wrote {args.out} in {time.perf_counter() - start:.1f} s; peak RSS: model process "
+        f"{_number(memory['model_process_peak_rss_mib'], '.0f')} MiB, analysis process "
+        f"{_number(memory['analysis_process_peak_rss_mib'], '.0f')} MiB, UMAP worker "
+        f"{_number(memory.get('umap_process_peak_rss_mib'), '.0f')} MiB"
     )
     return 0
 

@@ -1,8 +1,9 @@
 """2-D map of the frame features (UMAP) and fast placement of new frames into that map.
 
 ``fit_umap`` embeds a seeded sample of standardized frame features with umap-learn. The k-nearest
-neighbour graph is computed exactly with sklearn (brute force, BLAS) and handed to UMAP as
-``precomputed_knn``: that skips pynndescent's numba compilation and its approximate search.
+neighbour graph is computed by brute force (``nearest_neighbours``: a BLAS GEMM per block) and
+handed to UMAP as ``precomputed_knn``: that skips pynndescent's numba compilation and its
+approximate search.
 
 ``FramePlacer`` puts *new* frames (an uploaded image's) on the same map without UMAP:
 ``UMAP.transform`` needs numba JIT compilation (~40 s in every fresh process here) and the
@@ -22,13 +23,15 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 __all__ = [
-    "FramePlacer", "UmapResult", "fit_umap", "import_umap", "place_by_cluster", "warm_up_umap",
+    "FramePlacer", "UmapResult", "fit_umap", "import_umap", "nearest_neighbours",
+    "place_by_cluster", "warm_up_umap",
 ]  # fmt: skip
 
+KNN_CHUNK = 512
+"""Rows per block of the UMAP kNN search: 512 x 20,000 float32 distances = 41 MB at a time."""
 EXACT_DISTANCE = 1e-6
 """Closer than this (standardized units) to a reference frame counts as being that frame."""
 
@@ -51,7 +54,7 @@ def fit_umap(
     """Seeded 2-D UMAP of ``features`` (n, d); tiny inputs (< 4 rows) get a trivial layout."""
     n = features.shape[0]
     info: dict[str, Any] = {
-        "method": "umap-learn UMAP on standardized features, exact sklearn kNN graph",
+        "method": "umap-learn UMAP on standardized features, brute-force kNN graph (float32)",
         "n_neighbors": int(min(n_neighbors, max(n - 1, 1))),
         "min_dist": min_dist,
         "n_epochs": n_epochs,
@@ -67,8 +70,7 @@ def fit_umap(
 
     info["umap_version"] = umap.__version__
     k = info["n_neighbors"]
-    neighbours = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(features)
-    distances, indices = neighbours.kneighbors(features)
+    distances, indices = nearest_neighbours(features, features, k, chunk=KNN_CHUNK)
     info["knn_seconds"] = time.perf_counter() - start
     reducer = umap.UMAP(
         n_components=2,
@@ -125,6 +127,46 @@ def warm_up_umap() -> float | None:
     return round(time.perf_counter() - start, 3)
 
 
+def nearest_neighbours(
+    reference: np.ndarray,
+    queries: np.ndarray,
+    k: int,
+    chunk: int = 256,
+    squared_norms: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(distances, indices)``, each ``(queries, k)``, of the ``k`` nearest ``reference`` rows
+    of every query row (euclidean), nearest first; a query that is a reference row finds itself.
+
+    Brute force in float32, ``chunk`` queries at a time: one GEMM gives ``|r|² - 2 q·r`` (the
+    query's own norm does not change the order), ``argpartition`` picks the ``k`` candidates,
+    and their distances are then computed exactly. That is BLAS speed: for the 20,000-frame
+    UMAP sample, 2-3x faster than sklearn's brute-force ``kneighbors`` on one thread, whose
+    per-pair heap dominates it. Only near-ties at the k-th place can differ from an exact
+    float64 search.
+    """
+    reference = np.asarray(reference, dtype=np.float32)
+    queries = np.asarray(queries, dtype=np.float32)
+    if squared_norms is None:
+        squared_norms = (reference.astype(np.float64) ** 2).sum(axis=1).astype(np.float32)
+    all_d, all_i = [], []
+    for lo in range(0, queries.shape[0], chunk):
+        block = queries[lo : lo + chunk]
+        approx = block @ reference.T
+        approx *= -2.0
+        approx += squared_norms[None, :]
+        if k < approx.shape[1]:
+            candidates = np.argpartition(approx, k - 1, axis=1)[:, :k]
+        else:
+            candidates = np.broadcast_to(np.arange(k), (block.shape[0], k))
+        exact = np.sqrt(((reference[candidates] - block[:, None, :]) ** 2).sum(axis=2))
+        order = np.argsort(exact, axis=1, kind="stable")
+        all_d.append(np.take_along_axis(exact, order, axis=1))
+        all_i.append(np.take_along_axis(candidates, order, axis=1))
+    if not all_d:
+        return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
+    return np.concatenate(all_d), np.concatenate(all_i)
+
+
 class FramePlacer:
     """Place standardized feature vectors on a 2-D map given reference vectors and positions.
 
@@ -156,20 +198,9 @@ class FramePlacer:
 
     def neighbours(self, features: np.ndarray, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """``(distances, indices)``, each ``(n, n_neighbors)``, nearest first."""
-        k = self.n_neighbors
-        all_d, all_i = [], []
-        for lo in range(0, features.shape[0], chunk):
-            block = features[lo : lo + chunk]
-            approx = self._squared_norms[None, :] - 2.0 * (block @ self.reference.T)
-            if k < approx.shape[1]:
-                candidates = np.argpartition(approx, k - 1, axis=1)[:, :k]
-            else:
-                candidates = np.broadcast_to(np.arange(k), (block.shape[0], k))
-            exact = np.sqrt(((self.reference[candidates] - block[:, None, :]) ** 2).sum(axis=2))
-            order = np.argsort(exact, axis=1, kind="stable")
-            all_d.append(np.take_along_axis(exact, order, axis=1))
-            all_i.append(np.take_along_axis(candidates, order, axis=1))
-        return np.concatenate(all_d), np.concatenate(all_i)
+        return nearest_neighbours(
+            self.reference, features, self.n_neighbors, chunk, self._squared_norms
+        )
 
     def place(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)`` float32 arrays ``(n,)`` for standardized features ``(n, d)``."""

@@ -30,8 +30,9 @@ __all__ = [
     "place_by_cluster", "warm_up_umap",
 ]  # fmt: skip
 
-KNN_CHUNK = 512
-"""Rows per block of the UMAP kNN search: 512 x 20,000 float32 distances = 41 MB at a time."""
+KNN_CHUNK = 256
+"""Rows per block of the UMAP kNN search: 256 x 20,000 float32 distances (20 MB) and their
+argpartition (int64, 41 MB) at a time."""
 EXACT_DISTANCE = 1e-6
 """Closer than this (standardized units) to a reference frame counts as being that frame."""
 

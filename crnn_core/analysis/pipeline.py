@@ -101,10 +101,12 @@ class _Exported:
     notes: dict[str, Any]
 
 
-def _export(out: Path, outputs: ModelOutputs, charset: Charset) -> _Exported:
-    """Write logits.npz and images.npz from the model stage's memory-mapped files, block by
-    block; build the images and frames tables."""
-    stored, repaired = export.stored_features(outputs.logits)
+def _export(
+    out: Path, outputs: ModelOutputs, charset: Charset, stored: RaggedArray, repaired: int
+) -> _Exported:
+    """Write logits.npz (``stored``: ``export.stored_features`` of the model's logits) and
+    images.npz from the model stage's memory-mapped files, block by block; build the images
+    and frames tables."""
     words = outputs.words
     mismatches = export.stored_greedy_mismatches(stored, words["greedy_text"].tolist(), charset)
     if mismatches:
@@ -190,8 +192,9 @@ def run_analysis(
     ``context`` (data sources, max_frames, ...) is merged into the summary as given; the model
     stage's timings come first in ``timings_seconds``. ``on_stage`` hears each stage name as it
     starts (``stages``). ``umap_job``: where the map is fitted; it gets the reference frames
-    as soon as they are standardized, before KMeans (``umap_worker.UmapWorker`` fits them in
-    another process meanwhile); default: in this process, in the ``umap`` stage.
+    as soon as they are standardized, before the files are written and KMeans runs
+    (``umap_worker.UmapWorker`` fits them in another process meanwhile); default: in this
+    process, in the ``umap`` stage.
     """
     config = config or AnalysisConfig()
     umap_job = umap_job or InProcessUmap()
@@ -203,14 +206,16 @@ def run_analysis(
     timer.cpu_seconds.update(outputs.info.get("timings_cpu_seconds", {}))
     charset = outputs.charset
     with timer.stage("export"):
-        exported = _export(out, outputs, charset)
+        stored, repaired = export.stored_features(outputs.logits)
+        # The map needs only the standardized features: the UMAP job starts before the files.
+        features, mean, scale = clustering.standardize(stored.values)
+        rows = umap_rows(features.shape[0], config)
+        umap_job.submit(features[rows], config.seed)
+        exported = _export(out, outputs, charset, stored, repaired)
     frames, images = exported.frames, exported.images
     labels = frames["greedy_class"].to_numpy()
     with threadpool_limits(limits=config.threads):
         with timer.stage("kmeans"):
-            features, mean, scale = clustering.standardize(exported.stored.values)
-            rows = umap_rows(len(frames), config)
-            umap_job.submit(features[rows], config.seed)
             fitted = views.fit_views(
                 features, labels, charset.num_classes, seed=config.seed,
                 fit_sample=config.kmeans_fit_sample, min_share=config.min_match_share,

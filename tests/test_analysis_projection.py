@@ -113,3 +113,22 @@ def test_umap_warm_up_compiles_the_layout_code_once() -> None:
     done = subprocess.run([sys.executable, "-c", WARM_UP_CHECK], cwd=root, env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_nearest_neighbours_match_sklearn_exact_search() -> None:
+    """The GEMM + argpartition kNN (UMAP's graph, the placer's queries) finds what sklearn's
+    exact brute-force search finds: the same neighbours, the same distances, itself first."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from crnn_core.analysis.projection import nearest_neighbours
+
+    rng = np.random.default_rng(5)
+    points = rng.normal(size=(700, 12)).astype(np.float32)
+    distances, indices = nearest_neighbours(points, points, k=8, chunk=64)
+    exact = NearestNeighbors(n_neighbors=8, algorithm="brute").fit(points)
+    want_d, want_i = exact.kneighbors(points)
+    np.testing.assert_array_equal(indices, want_i)
+    np.testing.assert_allclose(distances, want_d, atol=1e-5)
+    assert (indices[:, 0] == np.arange(700)).all() and (distances[:, 0] == 0).all()
+    empty_d, empty_i = nearest_neighbours(points, points[:0], k=8)
+    assert empty_d.shape == empty_i.shape == (0, 8)

@@ -40,9 +40,10 @@ def analyze(
     folder. ``on_stage`` hears each stage name (``crnn_core.analysis.stages.STAGES``) as it
     starts. The hand-over files live in a temporary folder removed at the end.
 
-    A third process, the UMAP worker (``umap_worker``), starts first: it compiles UMAP's code
-    while this process renders the words, and fits the map while this one runs KMeans and the
-    scores."""
+    A third process, the UMAP worker (``umap_worker``), starts with the model child: it compiles
+    UMAP's code while the child loads the model, and fits the map while this process runs
+    KMeans and the scores. ``synthetic:N`` words are rendered here and in a helper process
+    (``render_helper``)."""
     from crnn_core.analysis.model_stage import ModelRequest, run_model_stage
     from crnn_core.analysis.pipeline import run_analysis
     from crnn_core.analysis.umap_worker import UmapWorker
@@ -53,9 +54,23 @@ def analyze(
         seed=config.seed, max_frames=max_frames, batch_size=config.batch_size,
         beam_width=config.beam_width, progress=config.progress, verbose=verbose,
     )  # fmt: skip
-    with (
-        tempfile.TemporaryDirectory(prefix="crnn-analysis-") as scratch,
-        UmapWorker(Path(scratch) / "umap", verbose) as umap_job,
-    ):
-        outputs = run_model_stage(request, Path(scratch) / "model", on_stage)
-        return run_analysis(outputs, out, config, {"max_frames": max_frames}, on_stage, umap_job)
+    with tempfile.TemporaryDirectory(prefix="crnn-analysis-") as scratch:
+        workers: list[UmapWorker] = []
+
+        def hear(stage: str) -> None:
+            # Started with the model child: rendering the words used both cores until then,
+            # TensorFlow's import and the model load use one.
+            if stage == "load_model" and not workers:
+                workers.append(UmapWorker(Path(scratch) / "umap", verbose))
+            if on_stage is not None:
+                on_stage(stage)
+
+        try:
+            outputs = run_model_stage(request, Path(scratch) / "model", hear)
+            umap_job = workers[0] if workers else UmapWorker(Path(scratch) / "umap", verbose)
+            workers[:] = [umap_job]
+            context = {"max_frames": max_frames}
+            return run_analysis(outputs, out, config, context, on_stage, umap_job)
+        finally:
+            for worker in workers:
+                worker.close()

@@ -9,7 +9,7 @@ budget and is read in order until its share is spent (``frames = ceil(W / 4)`` p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from crnn_core.analysis.io import AnalysisError
+from crnn_core.analysis.render_helper import rendered_samples
 from crnn_core.charset import Charset
 from crnn_core.data.glyphs import clear_caches
 from crnn_core.preprocess import logit_length, to_gray_height
@@ -24,6 +25,8 @@ from crnn_core.preprocess import logit_length, to_gray_height
 __all__ = ["SYNTHETIC_PATTERN", "InputSource", "WordImage", "read_inputs"]
 
 SYNTHETIC_PATTERN = re.compile(r"^synthetic:(\d+)$")
+Items = Generator[tuple[str, Any, str | None], None, None]
+"""``(key, image, truth)`` of a source, in order; closed when reading stops early."""
 
 
 @dataclass(frozen=True)
@@ -55,21 +58,24 @@ class InputSource:
 
 def _synthetic(
     count: int, charset: Charset, seed: int, max_width: int
-) -> tuple[InputSource, Iterator[tuple[str, Any, str | None]]]:
+) -> tuple[InputSource, Items]:
     from crnn_core.data.synthetic import SyntheticWordGenerator
 
     generator = SyntheticWordGenerator(charset, seed=seed, max_width=max_width)
     name = f"synthetic(seed={seed})"
 
-    def items() -> Iterator[tuple[str, Any, str | None]]:
-        for index in range(count):
-            image, text = generator.sample(index)
-            yield str(index), image, text
+    def items() -> Items:
+        samples = rendered_samples(generator, count)  # with a helper process from 256 words
+        try:
+            for index, image, text in samples:
+                yield str(index), image, text
+        finally:
+            samples.close()  # a frame budget stops early: stop the helper too
 
     return InputSource(f"synthetic:{count}", name, "synthetic", count), items()
 
 
-def _labeled(spec: str) -> tuple[InputSource, Iterator[tuple[str, Any, str | None]], Any]:
+def _labeled(spec: str) -> tuple[InputSource, Items, Any]:
     from crnn_core.data.readers import open_source
 
     try:
@@ -81,7 +87,7 @@ def _labeled(spec: str) -> tuple[InputSource, Iterator[tuple[str, Any, str | Non
         ) from exc
     kind = type(source).__name__.removesuffix("Source").lower()
 
-    def items() -> Iterator[tuple[str, Any, str | None]]:
+    def items() -> Items:
         for sample in source.samples():
             yield sample.key, sample.image, sample.text
 
@@ -123,6 +129,7 @@ def read_inputs(
             info.used += 1
             info.frames += frames
         bar.close()
+        items.close()  # stopped early by the budget: let the source release what it holds
         if match:
             clear_caches()  # the faces rendering loaded: ~90 MiB at 3,000 words
         if handle is not None:

@@ -67,10 +67,10 @@ def analyze(
 
         try:
             outputs = run_model_stage(request, Path(scratch) / "model", hear)
-            umap_job = workers[0] if workers else UmapWorker(Path(scratch) / "umap", verbose)
-            workers[:] = [umap_job]
+            if not workers:  # the child always announces its model load; never wait on it
+                workers.append(UmapWorker(Path(scratch) / "umap", verbose))
             context = {"max_frames": max_frames}
-            return run_analysis(outputs, out, config, context, on_stage, umap_job)
+            return run_analysis(outputs, out, config, context, on_stage, workers[0])
         finally:
             for worker in workers:
                 worker.close()

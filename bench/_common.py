@@ -53,7 +53,11 @@ def machine_line() -> str:
     except OSError:
         load = "load average n/a"
     python = platform.python_version()
-    return f"{_cpu_model()}, {os.cpu_count()} logical CPUs, {load}, Python {python}"
+    onednn = "on" if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0" else "off"
+    return (
+        f"{_cpu_model()}, {os.cpu_count()} logical CPUs, {load}, Python {python}, "
+        f"TensorFlow oneDNN {onednn}"
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -3,9 +3,9 @@
 - ``purity``: share of frames whose cluster's majority label is their own label (1 = every
   cluster holds one label). Labels are the greedy frame labels, so it measures whether the
   logit space separates what the model *predicts*, blank included or not.
-- ``silhouettes``: sklearn's silhouette definition (exact euclidean distances) for several
-  labelings of the same frames at once: the distances are computed once, so scoring the real
-  clusters and a random-label baseline on the *same* sample costs little more than one score.
+- ``silhouettes``: sklearn's silhouette definition (every pair's euclidean distance, in float32)
+  for several labelings of the same frames at once: the distances are computed once, so scoring
+  the real clusters and a random-label baseline on the *same* sample costs little more than one.
 
 Samples are seeded but drawn from separate random streams: the KMeans fit sample from
 ``default_rng(seed)``, the silhouette sample from ``default_rng([seed, SILHOUETTE_STREAM])``.

@@ -245,7 +245,8 @@ def _legacy_scores(full: dict[str, Any], sample: int) -> dict[str, Any]:
         "note": "the all-frame clustering (views.all); non_blank = its clusters on non-blank "
         "frames only. Both clusterings, with baselines: summary['views'].",
         "silhouette": {
-            "method": "exact euclidean silhouette, standardized features, seeded sample",
+            "method": "exact euclidean silhouette (every pair of the sample, float32 distances), "
+            "standardized features, seeded sample",
             "all": full["silhouette"]["value"],
             "non_blank": restricted["silhouette"],
             "sample_all": sample,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 # TensorFlow turns its oneDNN kernels on by default only on CPUs with AVX-512-class features. On an
-# AVX2-only CPU (AMD EPYC) they make a training step 1.4x and batched inference 1.2-1.3x faster
+# AVX2-only CPU (AMD EPYC) they make a training step ~1.35x and batched inference ~1.25x faster
 # (bench/README.md). Set before any TensorFlow import of this package; a user's own value wins.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 

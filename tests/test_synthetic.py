@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import string
@@ -288,3 +289,22 @@ def test_hollow_outlined_text_shows_the_background_through_its_fill() -> None:
         assert hollow[16, 32] == pytest.approx(hollow[0, 0], abs=1e-6)  # fill = background
         assert abs(hollow[8, 32] - hollow[0, 0]) > 0.05  # the outline is drawn
         assert abs(filled[16, 32] - filled[0, 0]) > 0.05  # solid text differs from background
+
+
+def test_tight_crops_cut_into_the_edge_glyphs_only_when_enabled() -> None:
+    """Real crops often cut into the first or last letter (ic03 "P|ark"); the renderer must
+    show that with ``p_cut_into_word`` and never without it."""
+
+    def edge_ink(cut: float) -> tuple[float, float]:
+        config = dataclasses.replace(SynthConfig.plain(), p_cut_into_word=cut)
+        generator = SyntheticWordGenerator(FULL, seed=0, max_width=160, config=config)
+        images = [generator.sample(i)[0] for i in range(60)]
+        # dark text on a light flat background: ink in a border column/row = a cut glyph
+        sides = [max((im[:, 0] < 100).mean(), (im[:, -1] < 100).mean()) for im in images]
+        rows = [max((im[0] < 100).mean(), (im[-1] < 100).mean()) for im in images]
+        return float(np.mean(np.array(sides) > 0.15)), float(np.mean(np.array(rows) > 0.1))
+
+    sides_off, _ = edge_ink(0.0)
+    sides_on, rows_on = edge_ink(1.0)
+    assert sides_off == 0.0
+    assert sides_on > 0.25 and rows_on > 0.25

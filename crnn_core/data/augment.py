@@ -67,8 +67,8 @@ def crop_quad(
     """Source quadrilateral (4x2: UL, LL, LR, UR) whose rectification is the final crop.
 
     The crop is axis-aligned in *output* space around the rotated/sheared text box plus
-    ``margins`` (left, top, right, bottom, in pixels), like a tight bounding box drawn around
-    a tilted word; corners then move only outwards, so no character is cut off.
+    ``margins`` (left, top, right, bottom, in pixels; negative cuts into the word), like a tight
+    bounding box drawn around a tilted word; perspective jitter then moves corners only outwards.
     """
     x0, y0, x1, y1 = text_box
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2

@@ -28,6 +28,12 @@ class SynthConfig:
     p_side_fragment: float = 0.05
     p_underline: float = 0.04
     p_loose_margins: float = 0.25
+    # A tight crop that cuts into the word (real crops do: ic03's "P|ark", "J|AVA"): each side
+    # then cuts with probability 1/2, left/right up to ``max_side_cut`` of the edge glyph's width,
+    # top/bottom up to ``max_vertical_cut`` of the text height.
+    p_cut_into_word: float = 0.3
+    max_side_cut: float = 0.3
+    max_vertical_cut: float = 0.08
     scale_range: tuple[float, float] = (0.85, 1.5)
     appearance: Appearance = field(default_factory=Appearance)
     geometry: Geometry = field(default_factory=Geometry)
@@ -46,6 +52,6 @@ class SynthConfig:
         )
         return cls(
             p_aspect=0, p_bold=0, p_tracking=0, p_outline=0, p_fragment=0, p_side_fragment=0,
-            p_underline=0, p_loose_margins=0, scale_range=(1.0, 1.0), appearance=look,
-            geometry=geo, degradations=deg,
+            p_underline=0, p_loose_margins=0, p_cut_into_word=0, scale_range=(1.0, 1.0),
+            appearance=look, geometry=geo, degradations=deg,
         )  # fmt: skip

@@ -17,7 +17,8 @@ drawn. Crops narrower than ``min_width`` or than CTC needs (4 columns per frame,
 character plus one per repeated pair) get wider margins instead of being stretched.
 
 Labels stay exact: neighbouring text (another line above/below, the next word at a side) is only
-ever partly visible, at most ~40% of one glyph at the sides, as in tight real crops.
+ever partly visible, at most ~40% of one glyph at the sides, as in tight real crops; a crop that
+cuts into the word itself hides at most ``max_side_cut`` (30%) of its first or last glyph.
 """
 
 from __future__ import annotations
@@ -177,6 +178,27 @@ class SyntheticWordGenerator:
             margins[side] = gap + float(rng.uniform(0.1, 0.35)) * _glyph_width(font, ch, stroke)
         return out, side
 
+    def _cut_into_word(
+        self, rng: np.random.Generator, margins: list[float], text: str,
+        font: ImageFont.FreeTypeFont, stroke: int, th: float,
+    ) -> None:  # fmt: skip
+        """Make some of ``margins`` (px, l/t/r/b) negative: the crop cuts into the edge glyphs.
+
+        Real word crops are often tighter than the ink (a box drawn around a tilted or
+        stylised word), and their first or last letter is then only partly visible; the label
+        stays exact because the cut is at most a small part of one glyph.
+        """
+        cfg = self.config
+        cuts = rng.random(4) < 0.5
+        amounts = rng.uniform(0, 1, 4)
+        if cuts[0]:
+            margins[0] = -amounts[0] * cfg.max_side_cut * _glyph_width(font, text[0], stroke)
+        if cuts[2]:
+            margins[2] = -amounts[2] * cfg.max_side_cut * _glyph_width(font, text[-1], stroke)
+        for side in (1, 3):
+            if cuts[side]:
+                margins[side] = -amounts[side] * cfg.max_vertical_cut * th
+
     def _output_width(
         self, rng: np.random.Generator, quad: np.ndarray, text: str, force: bool, keep_side: int
     ) -> int | None:
@@ -231,6 +253,8 @@ class SyntheticWordGenerator:
         if rng.random() < cfg.geometry.p_elastic:
             elastic = float(rng.uniform(0.3, 1.0)) * cfg.geometry.max_elastic * th
         margins = [float(f) * th for f in fractions]
+        if not loose and rng.random() < cfg.p_cut_into_word:
+            self._cut_into_word(rng, margins, text, font, stroke + outline, th)
         box = (left, top, right, bottom)
         neighbours, side = self._neighbours(rng, box, font, stroke, tracking, margins)
         ml, mt, mr, mb = margins

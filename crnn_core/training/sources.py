@@ -51,7 +51,7 @@ def augment_real(image: Image.Image, rng: np.random.Generator, max_width: int) -
     dy0, dy1 = (rng.uniform(-0.08, 0.08, 2) * height).astype(int)
     box = (dx0, dy0, width - dx1, height - dy1)
     if box[2] - box[0] > 4 and box[3] - box[1] > 4:
-        image = image.crop(box)
+        image = _crop_or_extend(image, box)
     if rng.random() < 0.5:
         shear = rng.uniform(-0.2, 0.2)
         image = image.transform(
@@ -59,20 +59,37 @@ def augment_real(image: Image.Image, rng: np.random.Generator, max_width: int) -
             Image.Transform.AFFINE,
             (1, shear, -shear * image.height / 2, 0, 1, 0),
             resample=Image.Resampling.BILINEAR,
-            fillcolor=int(np.median(np.asarray(image))),
+            fillcolor=_median_fill(image),
         )
     if rng.random() < 0.4:
         image = image.rotate(
             rng.uniform(-4, 4),
             resample=Image.Resampling.BILINEAR,
             expand=False,
-            fillcolor=int(np.median(np.asarray(image))),
+            fillcolor=_median_fill(image),
         )
     gray = to_gray_height(image, HEIGHT, max_width).astype(np.float32) / 255.0
     if rng.random() < 0.3:
         gray = 1.0 - gray
     out = degrade(gray, rng, Degradations())
     return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _median_fill(image: Image.Image) -> int | tuple[int, ...]:
+    """The image's median colour as Pillow takes a fill for its mode (an int for one band; a
+    bare int given to an RGB image would set only its red band)."""
+    bands = np.asarray(image).reshape(-1, len(image.getbands()))
+    median = tuple(int(v) for v in np.median(bands, axis=0))
+    return median[0] if len(median) == 1 else median
+
+
+def _crop_or_extend(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+    """``image.crop(box)``, where the part of ``box`` outside the image takes the image's median
+    colour: Pillow fills it with black, and black bars at a crop's sides are nothing a real
+    crop shows (the model would learn them as a cue that test photos never give)."""
+    out = Image.new(image.mode, (box[2] - box[0], box[3] - box[1]), _median_fill(image))
+    out.paste(image, (-box[0], -box[1]))
+    return out
 
 
 def load_validation_set(

@@ -19,6 +19,7 @@ from crnn_core.losses import CTCTrainingModel
 from crnn_core.model import ModelConfig, build_crnn
 from crnn_core.pipeline import make_training_dataset
 from crnn_core.recognizer import Recognizer, run_logits
+from crnn_core.training.code_revision import code_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_JSON = json.dumps({"conv_channels": [8, 8, 16, 16, 16, 16], "lstm_units": 16, "max_width": 96})
@@ -127,6 +128,9 @@ def test_resume_survives_a_checkpoint_torn_by_kill_9(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     first = _run(_train_command(run_dir, "--steps", "10"))
     assert first.returncode == 0, first.stderr[-2000:]
+    # the run records which code rendered its data (None outside a git checkout)
+    sources = json.loads((run_dir / "data_sources.json").read_text())
+    assert sources["code"] == code_revision(ROOT)
     latest = run_dir / "backup" / "latest.weights.h5"
     latest.write_bytes(latest.read_bytes()[:100])  # what an interrupted write leaves behind
     resumed = _resume_with_steps(run_dir, 15)

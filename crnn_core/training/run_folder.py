@@ -6,7 +6,7 @@ Trainer, callbacks and export all go through ``RunFolder``, so a file name or th
     train_config.json     TrainConfig (``--resume`` reloads it)
     model_config.json     ModelConfig of the weights
     charset.json          vocabulary (class 0 = blank)
-    data_sources.json     what the mixture drew from (fonts, sizes, held-out counts)
+    data_sources.json     what the mixture drew from (fonts, sizes, held-out counts, code revision)
     metrics.jsonl         one validation record per line (step, time, cpu_seconds, <set>/acc36...)
     best.json             {"step", "score"} of best.weights.h5
     best.weights.h5       inference weights with the best mean validation acc36

@@ -20,6 +20,7 @@ from crnn_core.losses import CTCTrainingModel
 from crnn_core.model import ModelConfig, build_crnn, count_params
 from crnn_core.pipeline import make_training_dataset
 from crnn_core.training.callbacks import TqdmProgress, Validator
+from crnn_core.training.code_revision import code_revision
 from crnn_core.training.config import TrainConfig, model_config_for
 from crnn_core.training.grow import describe_growth, factorization_energy, grow_into, is_exact
 from crnn_core.training.run_folder import RunFolder
@@ -119,7 +120,8 @@ def train(config: TrainConfig) -> Path:
 
     done = run.completed_steps(config.checkpoint_every)
     sources = build_training_sources(config, charset, model_config.max_width)
-    (run / RunFolder.DATA_SOURCES).write_text(json.dumps(sources.info, indent=2), "utf-8")
+    described = {**sources.info, "code": code_revision()}  # the renderer changes between commits
+    (run / RunFolder.DATA_SOURCES).write_text(json.dumps(described, indent=2), "utf-8")
     dataset = make_training_dataset(
         sources.sample_fn,
         charset,

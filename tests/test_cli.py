@@ -199,3 +199,23 @@ def test_train_rejects_unknown_model_keys(capsys: pytest.CaptureFixture[str]) ->
         train_main(["--run-dir", "unused", "--model", '{"lstm_unit": 96}'])
     assert exit_info.value.code == 2
     assert "Unknown ModelConfig key(s) ['lstm_unit']" in capsys.readouterr().err
+
+
+def test_evaluate_counts_wrong_words_by_place(
+    tiny_artifacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _word_folder(tmp_path / "words", ["cat", "Dog", "4242"])
+    out = tmp_path / "report.json"
+    args = ["evaluate", "--data", str(data), "--artifacts", str(tiny_artifacts)]
+    assert main([*args, "--error-places", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "wrong words by where they differ from the truth" in printed
+    counts = {
+        place: int(line.split("|")[2])
+        for line in printed.splitlines()
+        for place in ("first character", "last character", "one inside", "several")
+        if line.startswith(f"| {place} ")
+    }
+    assert len(counts) == 4
+    entry = json.loads(out.read_text())["datasets"]["words"]
+    assert sum(counts.values()) == round(entry["n"] * (1 - entry["acc36"]))

@@ -64,6 +64,12 @@ def _run(args: argparse.Namespace) -> int:
             for by in args.by:
                 print(f"\n{result.dataset} by {by}:")
                 print(format_breakdown(result.records, by))
+    if args.error_places:
+        from crnn_core.error_places import format_error_places
+
+        for result in results:
+            print(f"\n{result.dataset}, wrong words by where they differ from the truth (acc36):")
+            print(format_error_places(result.records))
     if args.json or args.record:
         manifest = load_manifest(args.artifacts)
         extra = {
@@ -108,6 +114,12 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         choices=["height", "length", "style"],
         default=[],
         help="also print accuracy by image height, word length or (synthetic) rendering style",
+    )
+    parser.add_argument(
+        "--error-places",
+        action="store_true",
+        help="also count the wrong words by where they go wrong: only the first character, "
+        "only the last (crops that cut a letter), one inside, or several",
     )
     add_decoder_arguments(parser)
     parser.set_defaults(func=_run)

@@ -26,7 +26,7 @@ def _one_edit_at_start(truth: str, reading: str) -> bool:
 
 
 def _one_edit_at_end(truth: str, reading: str) -> bool:
-    return truth[:-1] == reading[:-1] or truth[:-1] == reading or truth == reading[:-1]
+    return _one_edit_at_start(truth[::-1], reading[::-1])
 
 
 def error_place(truth: str, reading: str) -> str | None:

@@ -50,8 +50,9 @@ def augment_real(image: Image.Image, rng: np.random.Generator, max_width: int) -
     dx0, dx1 = (rng.uniform(-0.06, 0.06, 2) * width).astype(int)
     dy0, dy1 = (rng.uniform(-0.08, 0.08, 2) * height).astype(int)
     box = (dx0, dy0, width - dx1, height - dy1)
+    fill = _median_fill(image)  # the photo's colour, for every pixel the steps below invent
     if box[2] - box[0] > 4 and box[3] - box[1] > 4:
-        image = _crop_or_extend(image, box)
+        image = _crop_or_extend(image, box, fill)
     if rng.random() < 0.5:
         shear = rng.uniform(-0.2, 0.2)
         image = image.transform(
@@ -59,14 +60,14 @@ def augment_real(image: Image.Image, rng: np.random.Generator, max_width: int) -
             Image.Transform.AFFINE,
             (1, shear, -shear * image.height / 2, 0, 1, 0),
             resample=Image.Resampling.BILINEAR,
-            fillcolor=_median_fill(image),
+            fillcolor=fill,
         )
     if rng.random() < 0.4:
         image = image.rotate(
             rng.uniform(-4, 4),
             resample=Image.Resampling.BILINEAR,
             expand=False,
-            fillcolor=_median_fill(image),
+            fillcolor=fill,
         )
     gray = to_gray_height(image, HEIGHT, max_width).astype(np.float32) / 255.0
     if rng.random() < 0.3:
@@ -83,11 +84,13 @@ def _median_fill(image: Image.Image) -> int | tuple[int, ...]:
     return median[0] if len(median) == 1 else median
 
 
-def _crop_or_extend(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
-    """``image.crop(box)``, where the part of ``box`` outside the image takes the image's median
-    colour: Pillow fills it with black, and black bars at a crop's sides are nothing a real
-    crop shows (the model would learn them as a cue that test photos never give)."""
-    out = Image.new(image.mode, (box[2] - box[0], box[3] - box[1]), _median_fill(image))
+def _crop_or_extend(
+    image: Image.Image, box: tuple[int, int, int, int], fill: int | tuple[int, ...]
+) -> Image.Image:
+    """``image.crop(box)``, where the part of ``box`` outside the image takes ``fill``: Pillow
+    fills it with black, and black bars at a crop's sides are nothing a real crop shows (the
+    model would learn them as a cue that test photos never give)."""
+    out = Image.new(image.mode, (box[2] - box[0], box[3] - box[1]), fill)
     out.paste(image, (-box[0], -box[1]))
     return out
 

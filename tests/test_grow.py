@@ -39,7 +39,12 @@ def _trained_small() -> keras.Model:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"separable_from": 99}, {"lstm_units": 13}, {"separable_from": 4, "lstm_units": 12}],
+    [
+        {"separable_from": 99},
+        {"lstm_units": 13},
+        {"separable_from": 4, "lstm_units": 12},
+        {"separable_from": 99, "conv_channels": (12, 8, 24, 16, 16, 20), "lstm_units": 10},
+    ],
 )
 def test_grown_model_computes_the_same_logits(changes: dict[str, int]) -> None:
     small = _trained_small()
@@ -70,6 +75,33 @@ def test_new_lstm_units_get_gradients_and_change_the_logits_after_one_step() -> 
     trainer.train_on_batch(_batch(), targets)
     assert big.get_layer("logits").get_weights()[0][8:12].any()
     assert np.abs(np.asarray(big.predict(_batch(), verbose=0)) - before).max() > 1e-4
+
+
+def test_widened_low_rank_convs_keep_the_logits_and_their_new_channels_learn() -> None:
+    low_rank = dataclasses.replace(SMALL, separable_from=99, conv_ranks=(0, 0, 4, 4, 8, 8))
+    keras.utils.set_random_seed(3)
+    small = build_crnn(low_rank)
+    rng = np.random.default_rng(4)
+    small.set_weights([w + rng.normal(0, 0.1, w.shape).astype(w.dtype) for w in small.get_weights()])
+    wide_config = dataclasses.replace(low_rank, conv_channels=(16, 12, 16, 24, 16, 32))
+    wide = build_crnn(wide_config)
+    grow_into(small, wide, low_rank, wide_config)
+    before = np.asarray(small.predict(_batch(), verbose=0))
+    np.testing.assert_allclose(np.asarray(wide.predict(_batch(), verbose=0)), before, atol=1e-4)
+    assert wide.get_layer("bn3").get_weights()[2][16:].tolist() == [0.0] * 8  # fresh statistics
+    assert not wide.get_layer("conv4_basis").get_weights()[0][:, :, 16:].any()
+    trainer = CTCTrainingModel(wide)
+    trainer.compile(optimizer=keras.optimizers.Adam(1e-2))
+    targets = {
+        "labels": np.array([[1, 2, 3], [4, 5, 0], [6, 0, 0]], "int32"),
+        "label_length": np.array([3, 2, 1], "int32"),
+    }
+    trainer.train_on_batch(_batch(), targets)
+    assert wide.get_layer("conv4_basis").get_weights()[0][:, :, 16:].any()
+    assert np.abs(np.asarray(wide.predict(_batch(), verbose=0)) - before).max() > 1e-4
+    with pytest.raises(GrowError, match="two separate stages"):
+        config = dataclasses.replace(wide_config, conv_ranks=(0,) * 6)
+        grow_into(small, build_crnn(config), low_rank, config)
 
 
 def test_shrinking_or_changing_other_fields_is_refused() -> None:

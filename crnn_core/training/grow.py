@@ -10,13 +10,16 @@ computes *exactly* the old model's logits, and training then uses the extra capa
   weight from a new unit into an *old* gate (recurrent, the next BiLSTM, the logits) is zero, so
   they change nothing until training moves those weights off zero;
 * the ``project`` layer (width ``2 * lstm_units``) keeps its old outputs first; its new outputs
-  feed the first BiLSTM through zero rows.
+  feed the first BiLSTM through zero rows;
+* wider convs (more channels): the same rule as the LSTM units. Old channels come first and keep
+  their weights and BatchNorm statistics; new channels keep their random kernels, and every weight
+  from a new channel into an old one (the next conv, or ``project`` for the last conv) is zero.
 
 One move is the other way, and approximate: a full 3×3 conv may become a low-rank pair
 (``conv_ranks``, ``training/factorize.py``: its best rank-r approximation by SVD), the cheaper
 model that training then brings back to the old accuracy.
 
-Anything else (conv widths, layer count, charset) must match: it raises ``GrowError``.
+Anything else (narrower layers, layer count, charset) must match: it raises ``GrowError``.
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ def describe_growth(source: ModelConfig, target: ModelConfig) -> list[str]:
         )
     if source.lstm_units != target.lstm_units:
         changes.append(f"LSTM units {source.lstm_units} -> {target.lstm_units}")
+    if source.conv_channels != target.conv_channels:
+        changes.append(
+            f"conv channels {list(source.conv_channels)} -> {list(target.conv_channels)}"
+        )
     if source.ranks != target.ranks:
         changes.append(f"conv ranks {list(source.ranks)} -> {list(target.ranks)} (0 = full)")
     return changes
@@ -56,13 +63,23 @@ def is_exact(source: ModelConfig, target: ModelConfig) -> bool:
 
 
 def _check(source: ModelConfig, target: ModelConfig) -> None:
-    same = ("num_classes", "height", "conv_channels", "lstm_layers")
+    same = ("num_classes", "height", "lstm_layers")
     for name in same:
         if getattr(source, name) != getattr(target, name):
             raise GrowError(
                 f"cannot grow {name} {getattr(source, name)} -> {getattr(target, name)}: "
-                "only separable_from and lstm_units may rise"
+                "only separable_from, conv_channels and lstm_units may rise"
             )
+    old_widths, new_widths = source.conv_channels, target.conv_channels
+    if len(old_widths) != len(new_widths) or any(
+        new < old for old, new in zip(old_widths, new_widths, strict=True)
+    ):
+        raise GrowError(f"conv channels may only grow: {list(old_widths)} -> {list(new_widths)}")
+    if old_widths != new_widths:
+        if source.ranks != target.ranks:
+            raise GrowError("widen the convs and change their ranks in two separate stages")
+        if min(target.separable_from, len(new_widths)) < len(new_widths):
+            raise GrowError("only full or low-rank convs can be widened (separable_from 99)")
     if target.separable_from < source.separable_from:
         raise GrowError("separable_from may only rise (separable -> full conv), never fall")
     if target.lstm_units < source.lstm_units:
@@ -134,9 +151,13 @@ def grow_into(
         new = [np.asarray(w) for w in layer.get_weights()]
         if layer.name.startswith("conv"):
             layer.set_weights(_conv_weights(old, new))
+        elif layer.name.startswith("bn"):
+            layer.set_weights([_embed_leading(o, n) for o, n in zip(old, new, strict=True)])
         elif layer.name == "project":
             kernel, bias = new[0].copy(), new[1].copy()
-            kernel[:, : 2 * old_u], bias[: 2 * old_u] = old
+            rows = _flattened_rows(source_config.conv_channels[-1], target_config.conv_channels[-1])
+            kernel[:, : 2 * old_u] = _scatter_rows(old[0], kernel[:, : 2 * old_u], rows)
+            bias[: 2 * old_u] = old[1]
             layer.set_weights([kernel, bias])
         elif layer.name.startswith("bilstm"):
             rows = _bilstm_input_rows(int(layer.name.removeprefix("bilstm")), old_u, new_u)
@@ -170,13 +191,36 @@ def _find(model: keras.Model, name: str) -> Any:
         return None
 
 
+def _flattened_rows(old_channels: int, new_channels: int) -> np.ndarray:
+    """Where ``flatten_height``'s old features (row h, channel c at ``h*C + c``) sit when wider."""
+    return np.concatenate([h * new_channels + np.arange(old_channels) for h in range(2)])
+
+
+def _embed_leading(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``new`` with ``old`` written into its leading corner (BatchNorm vectors, conv biases)."""
+    out = new.copy()
+    out[tuple(slice(0, size) for size in old.shape)] = old
+    return out
+
+
+def _embed_kernel(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """A conv kernel ``(kh, kw, cin, cout)`` widened: old block kept, new inputs -> old outputs 0."""
+    cin, cout = old.shape[2], old.shape[3]
+    out = _embed_leading(old, new)
+    out[:, :, cin:, :cout] = 0.0
+    return out
+
+
 def _conv_weights(old: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndarray]:
-    if len(old) == len(new) and all(a.shape == b.shape for a, b in zip(old, new, strict=True)):
-        return old
     if len(old) == 2 and len(new) == 1:  # separable (depthwise, pointwise) -> full conv
         depthwise, pointwise = old  # (3, 3, cin, 1), (1, 1, cin, cout)
-        full = depthwise[:, :, :, 0, None] * pointwise[0, 0][None, None]
-        if full.shape != new[0].shape:
-            raise GrowError(f"separable conv {full.shape} does not fit {new[0].shape}")
-        return [full.astype(new[0].dtype)]
-    raise GrowError("a full conv cannot become a separable one")
+        old = [(depthwise[:, :, :, 0, None] * pointwise[0, 0][None, None]).astype(new[0].dtype)]
+    if len(old) != len(new):
+        raise GrowError("a full conv cannot become a separable one")
+    if any(a.ndim != b.ndim or np.any(np.greater(a.shape, b.shape)) for a, b in zip(old, new)):
+        raise GrowError(f"conv {[a.shape for a in old]} does not fit {[b.shape for b in new]}")
+    if len(old) == 2 and old[0].shape[-1] == 1:  # both separable: widening is not supported
+        if any(a.shape != b.shape for a, b in zip(old, new, strict=True)):
+            raise GrowError("a separable conv cannot be widened")
+        return old
+    return [_embed_kernel(old[0], new[0]), *(_embed_leading(a, b) for a, b in zip(old[1:], new[1:]))]

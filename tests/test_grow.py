@@ -26,11 +26,11 @@ def _batch(seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def _trained_small() -> keras.Model:
+def _trained_small(config: ModelConfig = SMALL, seed: int = 1) -> keras.Model:
     """A small model whose weights are all non-trivial (random, BN statistics moved off 0/1)."""
-    keras.utils.set_random_seed(1)
-    model = build_crnn(SMALL)
-    rng = np.random.default_rng(2)
+    keras.utils.set_random_seed(seed)
+    model = build_crnn(config)
+    rng = np.random.default_rng(seed + 1)
     model.set_weights(
         [w + rng.normal(0, 0.1, w.shape).astype(w.dtype) for w in model.get_weights()]
     )
@@ -79,10 +79,7 @@ def test_new_lstm_units_get_gradients_and_change_the_logits_after_one_step() -> 
 
 def test_widened_low_rank_convs_keep_the_logits_and_their_new_channels_learn() -> None:
     low_rank = dataclasses.replace(SMALL, separable_from=99, conv_ranks=(0, 0, 4, 4, 8, 8))
-    keras.utils.set_random_seed(3)
-    small = build_crnn(low_rank)
-    rng = np.random.default_rng(4)
-    small.set_weights([w + rng.normal(0, 0.1, w.shape).astype(w.dtype) for w in small.get_weights()])
+    small = _trained_small(low_rank, seed=3)
     wide_config = dataclasses.replace(low_rank, conv_channels=(16, 12, 16, 24, 16, 32))
     wide = build_crnn(wide_config)
     grow_into(small, wide, low_rank, wide_config)

@@ -204,7 +204,7 @@ def _embed_leading(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 
 def _embed_kernel(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """A conv kernel ``(kh, kw, cin, cout)`` widened: old block kept, new inputs -> old outputs 0."""
+    """Conv kernel ``(kh, kw, cin, cout)`` widened: old block kept, new inputs -> old outputs 0."""
     cin, cout = old.shape[2], old.shape[3]
     out = _embed_leading(old, new)
     out[:, :, cin:, :cout] = 0.0
@@ -217,10 +217,12 @@ def _conv_weights(old: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndarr
         old = [(depthwise[:, :, :, 0, None] * pointwise[0, 0][None, None]).astype(new[0].dtype)]
     if len(old) != len(new):
         raise GrowError("a full conv cannot become a separable one")
-    if any(a.ndim != b.ndim or np.any(np.greater(a.shape, b.shape)) for a, b in zip(old, new)):
+    pairs = list(zip(old, new, strict=True))
+    if any(a.ndim != b.ndim or np.any(np.greater(a.shape, b.shape)) for a, b in pairs):
         raise GrowError(f"conv {[a.shape for a in old]} does not fit {[b.shape for b in new]}")
     if len(old) == 2 and old[0].shape[-1] == 1:  # both separable: widening is not supported
-        if any(a.shape != b.shape for a, b in zip(old, new, strict=True)):
+        if any(a.shape != b.shape for a, b in pairs):
             raise GrowError("a separable conv cannot be widened")
         return old
-    return [_embed_kernel(old[0], new[0]), *(_embed_leading(a, b) for a, b in zip(old[1:], new[1:]))]
+    kernel, *vectors = pairs
+    return [_embed_kernel(*kernel), *(_embed_leading(a, b) for a, b in vectors)]

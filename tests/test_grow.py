@@ -37,6 +37,17 @@ def _trained_small(config: ModelConfig = SMALL, seed: int = 1) -> keras.Model:
     return model
 
 
+def _train_one_step(model: keras.Model) -> None:
+    """One Adam step on ``_batch()`` with fixed labels: it moves every weight that can learn."""
+    trainer = CTCTrainingModel(model)
+    trainer.compile(optimizer=keras.optimizers.Adam(1e-2))
+    targets = {
+        "labels": np.array([[1, 2, 3], [4, 5, 0], [6, 0, 0]], "int32"),
+        "label_length": np.array([3, 2, 1], "int32"),
+    }
+    trainer.train_on_batch(_batch(), targets)
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -64,15 +75,9 @@ def test_new_lstm_units_get_gradients_and_change_the_logits_after_one_step() -> 
     big = build_crnn(big_config)
     grow_into(small, big, SMALL, big_config)
     before = np.asarray(big.predict(_batch(), verbose=0))
-    trainer = CTCTrainingModel(big)
-    trainer.compile(optimizer=keras.optimizers.Adam(1e-2))
-    targets = {
-        "labels": np.array([[1, 2, 3], [4, 5, 0], [6, 0, 0]], "int32"),
-        "label_length": np.array([3, 2, 1], "int32"),
-    }
     kernel = big.get_layer("logits").get_weights()[0]
     assert not kernel[8:12].any()  # rows of the new forward units start at zero
-    trainer.train_on_batch(_batch(), targets)
+    _train_one_step(big)
     assert big.get_layer("logits").get_weights()[0][8:12].any()
     assert np.abs(np.asarray(big.predict(_batch(), verbose=0)) - before).max() > 1e-4
 
@@ -87,18 +92,12 @@ def test_widened_low_rank_convs_keep_the_logits_and_their_new_channels_learn() -
     np.testing.assert_allclose(np.asarray(wide.predict(_batch(), verbose=0)), before, atol=1e-4)
     assert wide.get_layer("bn3").get_weights()[2][16:].tolist() == [0.0] * 8  # fresh statistics
     assert not wide.get_layer("conv4_basis").get_weights()[0][:, :, 16:].any()
-    trainer = CTCTrainingModel(wide)
-    trainer.compile(optimizer=keras.optimizers.Adam(1e-2))
-    targets = {
-        "labels": np.array([[1, 2, 3], [4, 5, 0], [6, 0, 0]], "int32"),
-        "label_length": np.array([3, 2, 1], "int32"),
-    }
-    trainer.train_on_batch(_batch(), targets)
+    _train_one_step(wide)
     assert wide.get_layer("conv4_basis").get_weights()[0][:, :, 16:].any()
     assert np.abs(np.asarray(wide.predict(_batch(), verbose=0)) - before).max() > 1e-4
+    full_rank = dataclasses.replace(wide_config, conv_ranks=(0,) * 6)
     with pytest.raises(GrowError, match="two separate stages"):
-        config = dataclasses.replace(wide_config, conv_ranks=(0,) * 6)
-        grow_into(small, build_crnn(config), low_rank, config)
+        grow_into(small, build_crnn(full_rank), low_rank, full_rank)
 
 
 def test_shrinking_or_changing_other_fields_is_refused() -> None:

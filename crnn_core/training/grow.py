@@ -78,7 +78,7 @@ def _check(source: ModelConfig, target: ModelConfig) -> None:
     if old_widths != new_widths:
         if source.ranks != target.ranks:
             raise GrowError("widen the convs and change their ranks in two separate stages")
-        if min(target.separable_from, len(new_widths)) < len(new_widths):
+        if target.separable_from < len(new_widths):
             raise GrowError("only full or low-rank convs can be widened (separable_from 99)")
     if target.separable_from < source.separable_from:
         raise GrowError("separable_from may only rise (separable -> full conv), never fall")

@@ -32,6 +32,7 @@ from crnn_core.analysis.children import child_command, child_environment
 from crnn_core.analysis.inputs import InputSource, WordImage
 from crnn_core.analysis.io import AnalysisError, RaggedArray, read_json, write_json
 from crnn_core.analysis.model_outputs import (
+    BATCH_SIZE,
     INPUT_FILES,
     OUTPUT_FILES,
     ModelOutputs,
@@ -70,7 +71,7 @@ class ModelRequest:
     artifacts: str | None = None
     seed: int = 1
     max_frames: int | None = None
-    batch_size: int = 64
+    batch_size: int = BATCH_SIZE
     beam_width: int = 10
     progress: bool = True
     verbose: bool = False

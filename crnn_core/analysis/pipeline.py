@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from crnn_core.analysis import clustering, confusion, export, matching, views
 from crnn_core.analysis.io import FILES, FORMAT, RaggedArray, save_ragged, write_json, write_table
-from crnn_core.analysis.model_outputs import ModelOutputs, peak_rss_mib
+from crnn_core.analysis.model_outputs import BATCH_SIZE, ModelOutputs, peak_rss_mib
 from crnn_core.analysis.projection import FramePlacer, place_by_cluster
 from crnn_core.analysis.stages import StageHook, StageTimer
 from crnn_core.analysis.umap_worker import InProcessUmap, UmapJob
@@ -74,7 +74,7 @@ class AnalysisConfig:
     k: int | None = None
     seed: int = 1
     beam_width: int = 10
-    batch_size: int = 64
+    batch_size: int = BATCH_SIZE
     umap_sample: int = 20000
     silhouette_sample: int = 10000  # O(n²): 14 CPU-s at 20,000 frames (3,000 words)
     kmeans_fit_sample: int = 20000

@@ -23,6 +23,7 @@ from typing import Any
 
 from crnn_core.analysis.command import DEFAULT_MAX_FRAMES, analyze
 from crnn_core.analysis.io import AnalysisError
+from crnn_core.analysis.model_outputs import BATCH_SIZE
 from crnn_core.analysis.pipeline import AnalysisConfig
 from crnn_core.cli.args import positive_int
 
@@ -130,7 +131,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=1, help="sampling, KMeans, UMAP, synthetic")
     parser.add_argument("--beam-width", type=positive_int, default=10)
-    parser.add_argument("--batch-size", type=positive_int, default=64)
+    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
     parser.add_argument(
         "--umap-sample",
         type=positive_int,

@@ -19,7 +19,6 @@ if str(REPO_ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on th
 import streamlit as st  # noqa: E402
 
 from dashboard import settings  # noqa: E402
-from dashboard.components import chart_preload  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "views"  # not pages/: Streamlit would run those files without this entry
@@ -42,7 +41,6 @@ navigation = st.navigation(
     ]
 )
 st.sidebar.caption("CRNN + CTC word recognizer · logits explored by clustering")
-chart_preload.preload_plotly()
 try:
     navigation.run()
 finally:  # the page is drawn: import TensorFlow and load the model while the user reads it

@@ -94,17 +94,3 @@ def test_other_pages_render(server: str, title: str) -> None:
         assert page.locator(NO_TRACEBACK).count() == 0
         if title == "Model":
             wait_for_plot(page)  # the learning curve
-
-
-def test_the_chart_library_is_loaded_before_a_page_shows_a_chart(server: str) -> None:
-    """The Recognize page shows no chart before an upload; the app still has the browser import
-    Plotly's chunk while idle, so the first chart (the Clusters map) does not wait for it."""
-    with chromium_page() as page:
-        open_app(page, server)
-        assert page.locator("[data-testid='stPlotlyChart']").count() == 0
-        page.wait_for_function(
-            "() => performance.getEntriesByType('resource')"
-            ".some(e => /\\/static\\/js\\/PlotlyChart\\.[^/]*\\.js$/.test(e.name))",
-            timeout=30_000,
-        )
-        assert page.locator(NO_TRACEBACK).count() == 0

@@ -30,14 +30,7 @@ if TYPE_CHECKING:  # imported when the outputs are opened, never in the TensorFl
 from crnn_core.analysis.io import AnalysisError, RaggedArray, read_json
 from crnn_core.charset import Charset
 
-BATCH_SIZE = 32
-"""Images per model call in the child. Its peak memory is TensorFlow plus one batch's
-activations at full resolution: with the stage-15 model's wider first convs, 3,000 images peaked
-at 1,018 MiB with batches of 64 and 910 MiB with 32 (the budget is 1 GiB), for 0.7 s more
-(bench/README.md)."""
-
 __all__ = [
-    "BATCH_SIZE",
     "INPUT_FILES",
     "OUTPUT_FILES",
     "WORD_COLUMNS",

@@ -32,7 +32,6 @@ from crnn_core.analysis.children import child_command, child_environment
 from crnn_core.analysis.inputs import InputSource, WordImage
 from crnn_core.analysis.io import AnalysisError, RaggedArray, read_json, write_json
 from crnn_core.analysis.model_outputs import (
-    BATCH_SIZE,
     INPUT_FILES,
     OUTPUT_FILES,
     ModelOutputs,
@@ -50,7 +49,8 @@ if TYPE_CHECKING:
     from crnn_core.recognizer import Recognizer
 
 __all__ = [
-    "STAGE_PREFIX", "ModelRequest", "run_model_stage", "write_inputs", "write_model_outputs",
+    "BATCH_SIZE", "STAGE_PREFIX", "ModelRequest", "run_model_stage", "write_inputs",
+    "write_model_outputs",
 ]  # fmt: skip
 
 STAGE_PREFIX = "crnn-analysis-stage "
@@ -59,6 +59,13 @@ CHUNK_IMAGES = 512
 BEAM_CHUNK = 256
 KERAS_EXTRAS = ("pandas", "sklearn")
 """Optional imports of Keras that the child blocks (``without_keras_extras``)."""
+
+
+BATCH_SIZE = 32
+"""Images per model call in the child. Its peak memory is TensorFlow plus one batch's
+activations at full resolution: with the stage-15 model's wider first convs, 3,000 images peaked
+at 1,018 MiB with batches of 64 and 910 MiB with 32 (the budget is 1 GiB), for 0.7 s more
+(bench/README.md)."""
 
 
 @dataclass(frozen=True)

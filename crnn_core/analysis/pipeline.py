@@ -23,7 +23,8 @@ from threadpoolctl import threadpool_limits
 
 from crnn_core.analysis import clustering, confusion, export, matching, views
 from crnn_core.analysis.io import FILES, FORMAT, RaggedArray, save_ragged, write_json, write_table
-from crnn_core.analysis.model_outputs import BATCH_SIZE, ModelOutputs, peak_rss_mib
+from crnn_core.analysis.model_outputs import ModelOutputs, peak_rss_mib
+from crnn_core.analysis.model_stage import BATCH_SIZE
 from crnn_core.analysis.projection import FramePlacer, place_by_cluster
 from crnn_core.analysis.stages import StageHook, StageTimer
 from crnn_core.analysis.umap_worker import InProcessUmap, UmapJob

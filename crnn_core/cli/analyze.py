@@ -23,7 +23,7 @@ from typing import Any
 
 from crnn_core.analysis.command import DEFAULT_MAX_FRAMES, analyze
 from crnn_core.analysis.io import AnalysisError
-from crnn_core.analysis.model_outputs import BATCH_SIZE
+from crnn_core.analysis.model_stage import BATCH_SIZE
 from crnn_core.analysis.pipeline import AnalysisConfig
 from crnn_core.cli.args import positive_int
 

@@ -62,7 +62,8 @@ def _umap(
     chars: tuple[str, ...],
     clusters: tuple[int, ...],
     size: float,
-) -> tuple[go.Figure, int]:
+    points: bool,
+) -> tuple[go.Figure, pd.DataFrame]:
     del key
     frames = _analysis.frames_of(view)
     codes = insights.frame_correct(_analysis)
@@ -72,7 +73,8 @@ def _umap(
     )
     colour_codes = codes if color_by == "correct" else None
     correct = colour_codes[shown.index.to_numpy()] if colour_codes is not None else None
-    return maps.umap_figure(shown, color_by, correct, size), len(shown)
+    draw = maps.draw_mode(len(shown), points)
+    return maps.umap_figure(shown, color_by, correct, size, draw), shown
 
 
 def umap_figure(
@@ -84,11 +86,13 @@ def umap_figure(
     chars: Sequence[str],
     clusters: Sequence[int],
     size: float,
-) -> tuple[go.Figure, int]:
-    """The Clusters page's map with its filters applied, and how many frames it shows."""
+    points: bool = False,
+) -> tuple[go.Figure, pd.DataFrame]:
+    """The Clusters page's map with its filters applied, and the frames it shows (drawn as
+    ``maps.draw_mode(len(frames), points)``)."""
     return _umap(
         analysis, analysis_key(analysis), view, color_by, hide_blank, wrong_only,
-        tuple(chars), tuple(clusters), size,
+        tuple(chars), tuple(clusters), size, points,
     )  # fmt: skip
 
 

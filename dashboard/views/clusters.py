@@ -21,7 +21,7 @@ from dashboard import (
     ui,
 )
 from dashboard.analysis_view import AnalysisView
-from dashboard.components import maps
+from dashboard.components import map_selection, maps
 from dashboard.text import literal
 
 COLOUR_BY = {
@@ -43,6 +43,7 @@ class MapFilters(NamedTuple):
     chars: tuple[str, ...]
     clusters: tuple[int, ...]
     size: float
+    points: bool
 
 
 def show_crops(pictures: list[tuple[np.ndarray, str]]) -> None:
@@ -91,11 +92,17 @@ def show_map(
     if not analysis.has_umap:
         st.warning("This analysis has no UMAP coordinates; only the tables are shown.")
         return
-    umap, shown_count = figure_cache.umap_figure(analysis, view, *filters)
+    umap, shown = figure_cache.umap_figure(analysis, view, *filters)
+    draw = maps.draw_mode(len(shown), filters.points)
     mapped = int(frames_all["x"].notna().sum())
+    how = (
+        "each point hovers its frame"
+        if draw == "points"
+        else "drawn as a picture: hover shows what lies under the pointer"
+    )
     st.caption(
-        f"{shown_count:,} frames shown ({mapped:,} of {len(frames_all):,} are on the UMAP map) · "
-        "lasso or box-select points to see their image columns"
+        f"{len(shown):,} frames shown ({mapped:,} of {len(frames_all):,} are on the UMAP map; "
+        f"{how}) · lasso or box-select points to see their image columns"
     )
     event = st.plotly_chart(
         umap,
@@ -105,8 +112,15 @@ def show_map(
         selection_mode=("lasso", "box"),
         config={"displaylogo": False},
     )
-    points = event.selection.points if event and event.selection else []
-    selected = frames_all.loc[frames_all.index.intersection(maps.selected_rows(points))]
+    selection = event.selection if event else None
+    if draw == "points":
+        rows = maps.selected_rows(selection.points if selection else [])
+        selected = frames_all.loc[frames_all.index.intersection(rows)]
+    elif selection and map_selection.has_geometry(selection):
+        inside = map_selection.in_selection(shown["x"].to_numpy(), shown["y"].to_numpy(), selection)
+        selected = frames_all.loc[shown.index[inside]]
+    else:
+        selected = frames_all.iloc[:0]
     if len(selected):
         show_selection(analysis, selected)
 
@@ -268,10 +282,19 @@ with st.sidebar:
     cluster_ids = sorted(int(c) for c in frames_all["cluster"].unique() if c >= 0)
     clusters = st.multiselect("Clusters", cluster_ids, key="clusters")
     size = st.slider("Point size", 1.0, 8.0, 3.0, 0.5, key="size")
+    points = st.toggle(
+        "Draw every point",
+        value=False,
+        key="draw_points",
+        help=f"Off: a map of more than {maps.SVG_POINT_LIMIT:,} frames is drawn as one picture "
+        "with a hover grid, several times faster in a browser without a GPU; zooming enlarges "
+        "the picture. On: one plotly point per frame, each with its own hover, and the "
+        "legend can hide a character group.",
+    )
 
 filters = MapFilters(
     color_by, hide_blank, wrong_only and correct_codes is not None, tuple(chars),
-    tuple(clusters), size,
+    tuple(clusters), size, points,
 )  # fmt: skip
 # Lazy tabs: only the open section runs and is sent to the browser, so the first paint, a
 # recolour or a box selection does not also rebuild the inspector's image grids, the heatmap

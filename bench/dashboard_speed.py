@@ -31,6 +31,9 @@ Figures:
   box release -> details the same run, timed from the mouse release that completes the box
                          (what a user waits for once the selection is made)
   recolour               pick another "Colour by" -> page settled
+                         (maps of more than 2,000 frames are drawn as a picture by default)
+  points: ...            the baseline, same session: switch on "Draw every point" (timed until
+                         the map of points is drawn), then box select and recolour on it
   100k: first paint      the same on ``--big-analysis`` (an analysis folder of ~100k frames,
                          e.g. ``python -m crnn_core analyze --data synthetic:3700 --out DIR``)
 
@@ -300,7 +303,12 @@ def measure_zip(url: str, characters: str, repeats: int, figures: dict[str, Figu
                 figures["zip 200"].note = "(NO progress bar was seen)"
 
 
-def measure_clusters(url: str, repeats: int, figures: dict[str, Figure], prefix: str = "") -> None:
+def measure_clusters(
+    url: str, repeats: int, figures: dict[str, Figure], prefix: str = "", points: bool = False
+) -> None:
+    """First paint, box selection and recolour; ``prefix="big "``: first paint only;
+    ``points``: after the first paint, switch on "Draw every point" (timed) and measure box
+    selection and recolour on the map of points (figures prefixed "points ")."""
     with browser() as page:
         for i in range(repeats):
             open_app(page, url)
@@ -309,27 +317,34 @@ def measure_clusters(url: str, repeats: int, figures: dict[str, Figure], prefix:
             start = time.perf_counter()
             click_nav(page, "Clusters")
             map_drawn(page)
-            figures[prefix + "clusters warm"].add(time.perf_counter() - start)
+            drawn = time.perf_counter() - start
             wait_settled(page)
-            figures[prefix + "clusters settled"].add(time.perf_counter() - start)
+            if not points:  # the picture's first paint: counted once, by the clusters group
+                figures[prefix + "clusters warm"].add(drawn)
+                figures[prefix + "clusters settled"].add(time.perf_counter() - start)
             if prefix:
                 continue
+            if points:
+                toggle = page.get_by_text("Draw every point", exact=True).first
+                figures["points draw"].add(timed(page, toggle.click, lambda: map_drawn(page)))
+                prefix = "points "
             start = time.perf_counter()
             box_select(page)
             released = time.perf_counter()
             page.mouse.up()
             page.locator("h3", has_text="Selection ·").first.wait_for(state="visible")
             wait_settled(page)
-            figures["box select"].add(time.perf_counter() - start)
-            figures["box release"].add(time.perf_counter() - released)
+            figures[prefix + "box select"].add(time.perf_counter() - start)
+            figures[prefix + "box release"].add(time.perf_counter() - released)
             # Never the page's default ("KMeans cluster"): picking it again starts no script
             # run, so the settle wait would hang (the old third-recolour timeouts).
             colours = ("greedy character", "entropy")
             option = colours[i % len(colours)]
             page.wait_for_timeout(300)
             seconds = timed(page, pick_option(page, "Colour by", option), lambda: None)
-            figures["recolour"].add(seconds)
-            figures["recolour"].note = "(from cluster to: character, entropy, ...)"
+            figures[prefix + "recolour"].add(seconds)
+            figures[prefix + "recolour"].note = "(from cluster to: character, entropy, ...)"
+            prefix = ""
 
 
 def big_artifacts(model_dir: Path, analysis: Path, into: Path) -> Path:
@@ -361,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=["cold", "recognize", "zip", "clusters", "big"],
+        choices=["cold", "recognize", "zip", "clusters", "points", "big"],
         help="measure only these groups",
     )
     args = parser.parse_args(argv)
@@ -369,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
 
     artifacts = Path(args.artifacts).resolve()
     characters = load_manifest(artifacts)["charset"]["characters"]
-    groups = set(args.only or ["cold", "recognize", "zip", "clusters", "big"])
+    groups = set(args.only or ["cold", "recognize", "zip", "clusters", "points", "big"])
     figures = {
         "server start": Figure("server start -> healthy (cold)", None),
         "first page": Figure("first page, cold (title+uploader)", 3.0),
@@ -384,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         "box select": Figure("box select -> details settled", 1.0),
         "box release": Figure("box release -> details settled", 1.0),
         "recolour": Figure("recolour -> settled", 1.0),
+        "points draw": Figure("points: 'Draw every point' -> drawn", None),
+        "points box select": Figure("points: box select -> details", None),
+        "points box release": Figure("points: box release -> details", None),
+        "points recolour": Figure("points: recolour -> settled", None),
         "big clusters warm": Figure("100k: Clusters first paint (warm)", 3.0),
         "big clusters settled": Figure("100k: Clusters -> settled (warm)", None),
     }
@@ -392,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     if "cold" in groups:
         cold = args.cold_repeats
         guarded("cold", lambda: measure_cold(artifacts, characters, log_dir, cold, figures))
-    if groups & {"recognize", "zip", "clusters"}:
+    if groups & {"recognize", "zip", "clusters", "points"}:
         with server(artifacts, log_dir, "warm") as (url, started):
             figures["server start"].add(started)
             with browser() as page:  # warm the model and the analysis caches
@@ -410,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
                 guarded("zip", lambda: measure_zip(url, characters, repeats, figures))
             if "clusters" in groups and has_analysis(artifacts):
                 guarded("clusters", lambda: measure_clusters(url, args.repeats, figures))
+            if "points" in groups and has_analysis(artifacts):
+                guarded(
+                    "points",
+                    lambda: measure_clusters(url, args.repeats, figures, points=True),
+                )
     if "big" in groups and args.big_analysis:
         root = big_artifacts(artifacts, Path(args.big_analysis), log_dir)
         with server(root, log_dir, "big") as (url, _):

@@ -31,6 +31,7 @@ __all__ = [
     "contingency_figure",
     "digest",
     "largest_non_blank_cluster",
+    "placed_frames",
     "placement_figure",
     "umap_figure",
 ]
@@ -63,8 +64,10 @@ def _umap(
     clusters: tuple[int, ...],
     size: float,
     points: bool,
+    word_key: str | None,
+    _word: maps.PlacedWord | None,
 ) -> tuple[go.Figure, pd.DataFrame]:
-    del key
+    del key, word_key
     frames = _analysis.frames_of(view)
     codes = insights.frame_correct(_analysis)
     wrong = codes == 0 if wrong_only and codes is not None else None
@@ -74,7 +77,7 @@ def _umap(
     colour_codes = codes if color_by == "correct" else None
     correct = colour_codes[shown.index.to_numpy()] if colour_codes is not None else None
     draw = maps.draw_mode(len(shown), points)
-    return maps.umap_figure(shown, color_by, correct, size, draw), shown
+    return maps.umap_figure(shown, color_by, correct, size, draw, _word), shown
 
 
 def umap_figure(
@@ -87,13 +90,29 @@ def umap_figure(
     clusters: Sequence[int],
     size: float,
     points: bool = False,
+    word: maps.PlacedWord | None = None,
 ) -> tuple[go.Figure, pd.DataFrame]:
     """The Clusters page's map with its filters applied, and the frames it shows (drawn as
-    ``maps.draw_mode(len(frames), points)``)."""
+    ``maps.draw_mode(len(frames), points)``), with ``word``'s frames on top."""
+    word_key = None if word is None else digest(np.asarray(word.x), np.asarray(word.y))
     return _umap(
         analysis, analysis_key(analysis), view, color_by, hide_blank, wrong_only,
-        tuple(chars), tuple(clusters), size, points,
+        tuple(chars), tuple(clusters), size, points, word_key, word,
     )  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _placed(
+    _analysis: AnalysisView, _logits: np.ndarray, key: tuple[tuple[str, int], str]
+) -> tuple[np.ndarray, np.ndarray]:
+    del key
+    return services.place_frames(_analysis, _logits)
+
+
+def placed_frames(analysis: AnalysisView, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """UMAP coordinates of a read word's frames on the analysis map (raises
+    ``services.AnalysisUnavailable``), kept for reruns."""
+    return _placed(analysis, logits, (analysis_key(analysis), digest(logits)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -147,9 +166,9 @@ def alignment_figure(
 def _placement(
     _analysis: AnalysisView, _logits: np.ndarray, key: tuple[tuple[str, int], str, tuple[str, ...]]
 ) -> go.Figure:
-    x, y = services.place_frames(_analysis, _logits)
+    x, y = placed_frames(_analysis, _logits)
     reference = insights.map_sample(_analysis.frames, PLACEMENT_BACKGROUND)
-    return maps.placement_figure(reference, x, y, list(key[2]))
+    return maps.placement_figure(reference, maps.PlacedWord(x, y, list(key[2])))
 
 
 def placement_figure(analysis: AnalysisView, logits: np.ndarray, chars: Sequence[str]) -> go.Figure:

@@ -82,8 +82,10 @@ def matching_line(rule: tuple[float, int] | None, figures: ViewFigures | None) -
         text += f" All frames: {figures.matched_clusters} of {figures.k} clusters named"
         present = figures.classes_present
         if present is not None:
-            text += f"; {present - figures.matched_clusters} of the {present} classes seen "
-            "(blank included) have no cluster"
+            text += (
+                f"; {present - figures.matched_clusters} of the {present} classes seen "
+                "(blank included) have no cluster"
+            )
         text += "."
     return text
 

@@ -226,7 +226,10 @@ def test_clusters_page_states_baselines_and_both_views(with_analysis: FakeAnalys
     )
     assert "purity 0.250; random clusters of the same sizes, purity 0.262" in texts
     assert "at least 20% and at least 5 of the cluster's frames" in texts
-    assert "All frames: 5 of 5 clusters named; 0 of the 5 classes seen" in texts
+    assert (
+        "All frames: 5 of 5 clusters named; 0 of the 5 classes seen (blank included) have no "
+        "cluster." in texts
+    )
     metrics = {m.label: m for m in at.metric}
     assert metrics["Purity · all"].value == "0.900"
     assert metrics["Purity · all"].delta == "+0.700 vs one cluster"
@@ -312,6 +315,36 @@ def test_recognize_places_frames_on_the_map(with_analysis: FakeAnalysis) -> None
     at.session_state["detail_tab"] = "Frames"
     at.run()
     assert not at.get("plotly_chart") and any("col_start" in d.value for d in at.dataframe)
+
+
+def _traces(at: AppTest) -> list[dict]:
+    """The traces of the page's first plotly chart (the map)."""
+    return list(json.loads(at.get("plotly_chart")[0].proto.spec)["data"])
+
+
+def test_the_word_read_last_is_shown_on_the_clusters_map(with_analysis: FakeAnalysis) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("views/clusters.py").run()
+    assert not [t for t in _traces(at) if t.get("name") == "your word"]  # nothing read yet
+    assert "show_word" not in at.session_state
+
+    at.switch_page("views/recognize.py").run()
+    at.file_uploader[0].set_value(("shop.png", word_png("shop"), "image/png")).run()
+    reading = at.session_state["last_word"]
+    at.switch_page("views/clusters.py").run()
+    _no_trouble(at)
+    (word,) = [t for t in _traces(at) if t.get("name") == "your word"]
+    non_blank = [c for c in reading.chars if c != "∅"]  # the map hides blank frames
+    assert word["mode"] == "markers"  # no lines, no labels: hover only
+    assert [t.split(":", 1)[1] for t in word["text"]] == non_blank
+    assert f"read {reading.text}" in _texts(at).replace("`", "").replace("'", "")
+    assert at.toggle(key="show_word").value
+
+    at.checkbox(key="hide_blank").uncheck().run()  # blank frames too, then
+    (word,) = [t for t in _traces(at) if t.get("name") == "your word"]
+    assert len(word["text"]) == len(reading.chars)
+    at.toggle(key="show_word").set_value(False).run()
+    assert not [t for t in _traces(at) if t.get("name") == "your word"]
 
 
 def test_model_page_shows_the_manifest(app: AppTest) -> None:

@@ -139,3 +139,22 @@ def test_draw_mode_keeps_points_for_small_maps_or_when_asked() -> None:
     small = maps.umap_figure(_frames(limit), "cluster")
     assert small.data[0].type == "scatter"  # SVG: no WebGL context to start
     assert maps.umap_figure(_frames(limit + 1), "cluster").data[0].type == "scattergl"
+
+
+def test_the_recognize_map_is_a_grey_picture_under_the_words_frames() -> None:
+    reference = _frames(5000)
+    word = maps.PlacedWord(np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.5, 1.0]), ["<", "a", "∅"])
+    fig = maps.placement_figure(reference, word)
+    picture = _picture(fig)
+    drawn = picture[picture[..., 3] == 255][:, :3]
+    assert len(drawn) > 5000 and (drawn == map_image.rgb_array([maps.REFERENCE_GREY])).all()
+    (trace,) = fig.data  # the word only: no WebGL reference trace, no lines or labels
+    assert trace.type == "scatter" and trace.mode == "markers"
+    assert list(trace.text) == ["0:&lt;", "1:a", "2:∅"] and "frame %{text}" in trace.hovertemplate
+    assert trace.marker.showscale  # the frame colour bar
+    (x0, x1) = fig.layout.xaxis.range
+    assert x0 < min(reference["x"].min(), 0.0) and max(reference["x"].max(), 2.0) < x1
+
+    on_clusters = maps.umap_figure(reference, "entropy", draw="image", word=word)
+    assert on_clusters.data[-1].name == "your word"  # on top of everything
+    assert not on_clusters.data[-1].marker.showscale  # the map's own colour bar stays alone

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,12 +25,15 @@ from dashboard.components import PALETTE, char_groups, map_image
 __all__ = [
     "CORRECT_COLOURS",
     "HOVER_DETAIL_LIMIT",
+    "PLACEMENT_SIZE",
     "PLOT_SIZE",
     "SVG_POINT_LIMIT",
+    "PlacedWord",
     "draw_mode",
     "placement_figure",
     "selected_rows",
     "umap_figure",
+    "word_trace",
 ]
 
 Draw = Literal["points", "image"]
@@ -152,6 +155,7 @@ def umap_figure(
     correct: np.ndarray | None = None,
     point_size: float = 3.0,
     draw: Draw = "points",
+    word: PlacedWord | None = None,
 ) -> go.Figure:
     """UMAP map of ``frames`` (columns ``x, y, image_id, t, cluster, char`` ...).
 
@@ -159,7 +163,7 @@ def umap_figure(
     code per frame: 1 right, 0 wrong, -1 not scorable). ``draw="points"``: each point's
     ``customdata`` starts with its row label in the full frames table (read back with
     ``selected_rows``). ``draw="image"``: one picture and a hover grid; selections are read from
-    their geometry (``map_selection``).
+    their geometry (``map_selection``). ``word``: a read word's frames on top (``word_trace``).
     """
     fig = go.Figure()
     if draw == "image":
@@ -180,6 +184,8 @@ def umap_figure(
                 showlegend=False,
             )
         )
+    if word is not None and len(word.x):
+        fig.add_trace(word_trace(word, colour_bar=False))
     # Both ways of drawing show the same extent, so a box or lasso drawn in the same place
     # selects the same frames whichever is on (and switching keeps the view).
     canvas = _canvas(frames)
@@ -291,11 +297,7 @@ def _image_map(
     rgb = _point_rgb(frames, color_by, correct)
     picture = map_image.draw_points(canvas, xs, ys, rgb, point_size * map_image.SCALE)
     (x0, x1), (y0, y1) = canvas.x_range, canvas.y_range
-    fig.add_layout_image(
-        source=map_image.png_data_uri(picture),
-        xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
-        xanchor="left", yanchor="top", sizing="stretch", layer="below",
-    )  # fmt: skip
+    _add_picture(fig, picture, canvas)
     fig.add_trace(_hover_grid(frames, canvas, color_by, correct))
     fig.add_trace(
         go.Scatter(
@@ -384,38 +386,74 @@ def _hover_grid(
     )
 
 
-def placement_figure(
-    reference: pd.DataFrame, x: np.ndarray, y: np.ndarray, chars: Sequence[str]
-) -> go.Figure:
-    """The reference UMAP map in grey with an upload's frames on it, numbered by frame."""
-    fig = go.Figure(
-        go.Scattergl(
-            x=reference["x"].to_numpy(),
-            y=reference["y"].to_numpy(),
-            mode="markers",
-            marker={"size": 2, "color": "rgba(140,140,140,0.35)"},
-            hoverinfo="skip",
-            name="reference",
-        )
+class PlacedWord(NamedTuple):
+    """A read word's frames placed on an analysis map: coordinates and greedy characters."""
+
+    x: np.ndarray
+    y: np.ndarray
+    chars: Sequence[str]
+
+
+def word_trace(word: PlacedWord, colour_bar: bool = True) -> go.Scatter:
+    """A read word's frames as large outlined points, coloured from its first frame to its
+    last; each names ``frame:character`` on hover only (no labels or lines across the map)."""
+    frame = np.arange(len(word.x))
+    marker: dict[str, Any] = {
+        "size": 11,
+        "color": frame,
+        "colorscale": "Turbo",
+        "line": {"width": 1.5, "color": "black"},
+        "showscale": colour_bar,
+    }
+    if colour_bar:
+        marker["colorbar"] = {"title": "frame", "len": 0.6}
+    return go.Scatter(
+        x=np.asarray(word.x, np.float64),
+        y=np.asarray(word.y, np.float64),
+        mode="markers",
+        marker=marker,
+        text=[f"{t}:{html.escape(str(c))}" for t, c in enumerate(word.chars)],
+        hovertemplate="frame %{text}<extra>your word</extra>",
+        name="your word",
+        showlegend=False,
     )
-    labels = [f"{t}:{c}" for t, c in enumerate(chars)]
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=y,
-            mode="markers+text+lines",
-            text=labels,
-            textposition="top center",
-            marker={"size": 9, "color": np.arange(len(x)), "colorscale": "Turbo"},
-            line={"width": 1, "color": "rgba(0,0,0,0.3)"},
-            name="this image",
-            hovertemplate="frame %{text}<extra></extra>",
-        )
+
+
+PLACEMENT_SIZE = (1000, 400)
+"""CSS pixels of the Recognize page's map (its reference picture is drawn for it)."""
+
+REFERENCE_GREY = "#d2d2d2"
+
+
+def placement_figure(reference: pd.DataFrame, word: PlacedWord) -> go.Figure:
+    """The reference UMAP map as a grey picture with a read word's frames on it."""
+    xs = np.concatenate([reference["x"].to_numpy(np.float64), np.asarray(word.x, np.float64)])
+    ys = np.concatenate([reference["y"].to_numpy(np.float64), np.asarray(word.y, np.float64)])
+    width, height = PLACEMENT_SIZE
+    scale = map_image.SCALE
+    canvas = map_image.Canvas.around(xs, ys, width * scale, height * scale)
+    grey = map_image.rgb_array([REFERENCE_GREY])[np.zeros(len(reference), np.int64)]
+    picture = map_image.draw_points(
+        canvas, reference["x"].to_numpy(), reference["y"].to_numpy(), grey, 2 * scale
     )
+    fig = go.Figure(word_trace(word))
+    _add_picture(fig, picture, canvas)
     fig.update_layout(
         template=MAP_TEMPLATE,
         height=420,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         showlegend=False,
+        xaxis={"showgrid": False, "zeroline": False, "range": list(canvas.x_range)},
+        yaxis={"showgrid": False, "zeroline": False, "range": list(canvas.y_range)},
     )
     return fig
+
+
+def _add_picture(fig: go.Figure, picture: np.ndarray, canvas: map_image.Canvas) -> None:
+    """``picture`` under the traces, stretched over the canvas's extent in data units."""
+    (x0, x1), (y0, y1) = canvas.x_range, canvas.y_range
+    fig.add_layout_image(
+        source=map_image.png_data_uri(picture),
+        xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
+        xanchor="left", yanchor="top", sizing="stretch", layer="below",
+    )  # fmt: skip

@@ -15,14 +15,16 @@ from dashboard import (
     crops,
     figure_cache,
     insights,
+    last_word,
     photo_jobs,
     quality,
     scoring,
+    services,
     ui,
 )
 from dashboard.analysis_view import AnalysisView
 from dashboard.components import map_selection, maps
-from dashboard.text import literal
+from dashboard.text import literal, plain
 
 COLOUR_BY = {
     "cluster": "KMeans cluster",
@@ -92,7 +94,8 @@ def show_map(
     if not analysis.has_umap:
         st.warning("This analysis has no UMAP coordinates; only the tables are shown.")
         return
-    umap, shown = figure_cache.umap_figure(analysis, view, *filters)
+    word = placed_word(analysis, view, filters.hide_blank)
+    umap, shown = figure_cache.umap_figure(analysis, view, *filters, word=word)
     draw = maps.draw_mode(len(shown), filters.points)
     mapped = int(frames_all["x"].notna().sum())
     how = (
@@ -123,6 +126,28 @@ def show_map(
         selected = frames_all.iloc[:0]
     if len(selected):
         show_selection(analysis, selected)
+
+
+def placed_word(analysis: AnalysisView, view: str, hide_blank: bool) -> maps.PlacedWord | None:
+    """The last word read on the Recognize page, placed on this map (``None``: no word, not
+    wanted, or it cannot be placed: then the page says why)."""
+    word = last_word.recall()
+    if word is None or not st.session_state.get("show_word", True):
+        return None
+    try:
+        x, y = figure_cache.placed_frames(analysis, word.logits)
+    except services.AnalysisUnavailable as exc:
+        st.caption(f"Your word {literal(word.text)} cannot be placed on this map: {exc}")
+        return None
+    keep = word.shown(hide_blank or view != "all")
+    left, right = st.columns([1, 4], vertical_alignment="center")
+    left.image(word.image, caption=plain(word.name))
+    right.caption(
+        f"Your word, read {literal(word.text)} on the Recognize page: its {len(keep)} "
+        f"{'non-blank ' if len(keep) < len(word.chars) else ''}frames are the large outlined "
+        "points, from the first (blue) to the last (red); hover one for its frame and character."
+    )
+    return maps.PlacedWord(x[keep], y[keep], [word.chars[i] for i in keep])
 
 
 def show_selection(analysis: AnalysisView, selected: pd.DataFrame) -> None:
@@ -282,6 +307,14 @@ with st.sidebar:
     cluster_ids = sorted(int(c) for c in frames_all["cluster"].unique() if c >= 0)
     clusters = st.multiselect("Clusters", cluster_ids, key="clusters")
     size = st.slider("Point size", 1.0, 8.0, 3.0, 0.5, key="size")
+    word = last_word.recall()
+    if word is not None:
+        st.toggle(
+            f"Show your word {literal(word.text)}",
+            value=True,
+            key="show_word",
+            help="The frames of the word last read on the Recognize page, placed on the map.",
+        )
     points = st.toggle(
         "Draw every point",
         value=False,

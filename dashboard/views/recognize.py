@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from crnn_core.decode import DECODERS
-from dashboard import crop_box, crops, figure_cache, photo, services, ui
+from dashboard import crop_box, crops, figure_cache, last_word, photo, services, ui
 from dashboard.components import crop_controls, forced_alignment, inputs, reading
 from dashboard.recognition import (
     DecodeOptions,
@@ -167,6 +167,7 @@ with view:
         )
 
 pred = result.prediction
+last_word.remember(result)  # the Clusters page shows its frames on the map
 lexicon_forced = lexicon_mode == "force"
 reading.show_reading(result, beam_width, len(lexicon), lexicon_forced)
 
@@ -224,8 +225,9 @@ if map_tab.open:
                 )
             st.plotly_chart(placed, key="placement", theme=None)
             st.caption(
-                "Grey: frames of the reference analysis. Coloured: this image's frames, "
-                "labelled `frame:greedy character`."
+                "Grey: frames of the reference analysis. Outlined: this image's frames, "
+                "coloured from the first (blue) to the last (red); hover one for its frame "
+                "number and greedy character. The Clusters page shows them among the clusters."
             )
         except services.AnalysisUnavailable as exc:
             st.info(f"No cluster map to place this image on: {exc}", icon=":material/info:")

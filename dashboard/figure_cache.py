@@ -94,7 +94,11 @@ def umap_figure(
 ) -> tuple[go.Figure, pd.DataFrame]:
     """The Clusters page's map with its filters applied, and the frames it shows (drawn as
     ``maps.draw_mode(len(frames), points)``), with ``word``'s frames on top."""
-    word_key = None if word is None else digest(np.asarray(word.x), np.asarray(word.y))
+    word_key = (
+        None
+        if word is None
+        else digest(np.asarray(word.x), np.asarray(word.y)) + "".join(word.chars)
+    )
     return _umap(
         analysis, analysis_key(analysis), view, color_by, hide_blank, wrong_only,
         tuple(chars), tuple(clusters), size, points, word_key, word,

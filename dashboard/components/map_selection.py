@@ -56,4 +56,4 @@ def in_selection(xs: np.ndarray, ys: np.ndarray, selection: Mapping[str, Any]) -
 
 def has_geometry(selection: Mapping[str, Any] | None) -> bool:
     """Whether the selection holds a box or a lasso (an emptied selection holds neither)."""
-    return bool(selection) and bool(selection.get("box") or selection.get("lasso"))  # type: ignore[union-attr]
+    return selection is not None and bool(selection.get("box") or selection.get("lasso"))

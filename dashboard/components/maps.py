@@ -348,13 +348,14 @@ def _hover_grid(
         extra = "mean entropy {:.2f}"
     elif color_by == "correct" and correct is not None:
         cells["value"] = (np.asarray(correct) == 0).astype(np.float64)
-        extra = "{:.0%} of wrongly read words"
+        extra = "{:.0%} from wrongly read words"
     table = pd.DataFrame({"n": cells.groupby("cell").size()})
     by_cluster = cells.groupby(["cell", "cluster"]).size().rename("k").reset_index()
-    by_cluster = by_cluster.sort_values("k", ascending=False).drop_duplicates("cell")
+    by_cluster = by_cluster.sort_values("k", ascending=False, kind="stable")  # ties: lowest id
+    by_cluster = by_cluster.drop_duplicates("cell")
     table = table.join(by_cluster.set_index("cell"))
     by_char = cells.groupby(["cell", "char"]).size().rename("k").reset_index()
-    by_char = by_char.sort_values(["cell", "k"], ascending=[True, False])
+    by_char = by_char.sort_values(["cell", "k"], ascending=[True, False], kind="stable")
     by_char = by_char.groupby("cell").head(3)
     by_char["part"] = [
         f"{html.escape(c)} ({k})" for c, k in zip(by_char["char"], by_char["k"], strict=True)

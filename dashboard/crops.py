@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from dashboard.analysis_view import AnalysisView
+from dashboard.components import png
 
-__all__ = ["column_crop", "frame_crops", "gallery_table", "png_data_uri"]
+__all__ = ["column_crop", "frame_crops", "gallery_table"]
 
 PAD = 235.0  # outside the word image
 TICK = (220.0, 30.0, 30.0)  # marks the frame's columns above and below
@@ -39,20 +36,13 @@ def column_crop(
     return np.repeat(np.repeat(out, scale, axis=0), scale, axis=1)
 
 
-def png_data_uri(image: np.ndarray) -> str:
-    """A small PNG as a ``data:`` URI, for image columns of ``st.dataframe``."""
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def gallery_table(analysis: AnalysisView, rows: pd.DataFrame, limit: int = 300) -> pd.DataFrame:
     """The first ``limit`` of ``rows`` (images table) with an ``image`` data-URI column first."""
     rows = rows.head(limit).copy()
     uris = []
     for image_id in rows["image_id"]:
         pixels = analysis.pixels(int(image_id))
-        uris.append(png_data_uri(pixels) if pixels is not None else None)
+        uris.append(png.data_uri(pixels) if pixels is not None else None)
     rows.insert(0, "image", uris)
     return rows
 

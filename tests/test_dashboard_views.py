@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +11,13 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 from dashboard_support import FakeAnalysis
+from PIL import Image
 
 from crnn_core import metrics
 from crnn_core.charset import Charset
 from dashboard import crops, insights, manifest_view, quality, scoring
 from dashboard.analysis_view import AnalysisView, summary_metric, view_figures
-from dashboard.components import alignment, char_groups, contingency, curves, maps
+from dashboard.components import alignment, char_groups, contingency, curves, maps, png
 from dashboard.recognition import frame_statistics
 
 
@@ -123,7 +126,10 @@ def test_column_crop_marks_the_frame(view: AnalysisView) -> None:
     assert crop.shape == (32, 12, 3)
     assert crops.column_crop(image, 0, 4, context=4, scale=1).shape == (32, 12, 3)  # at an edge
     assert (crop[:, 4:8, 2] < crop[:, :4, 2]).all()  # the frame's columns are tinted
-    assert crops.png_data_uri(crop).startswith("data:image/png;base64,")
+    for fast in (False, True):  # thumbnails smallest, large map pictures quickest: lossless
+        header, data = png.data_uri(crop, fast=fast).split(",", 1)
+        assert header == "data:image/png;base64"
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))), crop)
     pictures = crops.frame_crops(view, view.frames.iloc[[21, 22]])
     assert [caption for _, caption in pictures] == ["a · w1", "b · w1"]
 

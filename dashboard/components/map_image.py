@@ -13,16 +13,13 @@ and when zoomed in twice.
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 from plotly import colors as pcolors
 
-__all__ = ["SCALE", "Canvas", "draw_points", "png_data_uri", "rgb_array"]
+__all__ = ["SCALE", "Canvas", "draw_points", "rgb_array"]
 
 SCALE = 2
 """Picture pixels per CSS pixel of the plot area."""
@@ -97,10 +94,3 @@ def draw_points(
     pixels[covered, :3] = rgb[top[covered]]
     pixels[covered, 3] = 255
     return picture
-
-
-def png_data_uri(picture: np.ndarray) -> str:
-    """A ``data:image/png`` URI of an RGBA picture (fast compression: it is sent once)."""
-    buffer = io.BytesIO()
-    Image.fromarray(picture, mode="RGBA").save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors as pcolors
 
-from dashboard.components import PALETTE, char_groups, map_image
+from dashboard.components import PALETTE, char_groups, map_image, png
 
 __all__ = [
     "CORRECT_COLOURS",
@@ -454,7 +454,7 @@ def _add_picture(fig: go.Figure, picture: np.ndarray, canvas: map_image.Canvas) 
     """``picture`` under the traces, stretched over the canvas's extent in data units."""
     (x0, x1), (y0, y1) = canvas.x_range, canvas.y_range
     fig.add_layout_image(
-        source=map_image.png_data_uri(picture),
+        source=png.data_uri(picture, fast=True),
         xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
         xanchor="left", yanchor="top", sizing="stretch", layer="below",
     )  # fmt: skip

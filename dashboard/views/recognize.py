@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from crnn_core.decode import DECODERS
-from dashboard import crop_box, crops, figure_cache, last_word, photo, services, ui
-from dashboard.components import crop_controls, forced_alignment, inputs, reading
+from dashboard import crop_box, figure_cache, last_word, photo, services, ui
+from dashboard.components import crop_controls, forced_alignment, inputs, png, reading
 from dashboard.recognition import (
     DecodeOptions,
     Recognition,
@@ -110,7 +110,7 @@ if len(good) > 1:
     st.dataframe(
         pd.DataFrame(
             {
-                "image": [crops.png_data_uri(r.image) for r in good],
+                "image": [png.data_uri(r.image) for r in good],
                 "file": [plain(r.name) for r in good],
                 "text": [r.prediction.text for r in good],
                 "confidence": [r.prediction.confidence for r in good],

@@ -9,9 +9,10 @@ import logging
 import streamlit as st
 
 from crnn_core.decode import DECODERS
-from dashboard import crops, settings, ui
 from dashboard import evaluation_report as report
+from dashboard import settings, ui
 from dashboard.components import evaluation_charts as charts
+from dashboard.components import png
 from dashboard.components.forced_alignment import show_comparison
 from dashboard.evaluation_job import (
     DatasetProblem,
@@ -120,7 +121,7 @@ else:
     )
     rows = [
         {
-            "image": crops.png_data_uri(e.kept[i].thumbnail),
+            "image": png.data_uri(e.kept[i].thumbnail),
             "dataset": e.result.dataset,
             "file": plain(e.result.records[i].key),
             "truth": e.result.records[i].truth,

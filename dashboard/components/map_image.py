@@ -4,8 +4,8 @@ Why: in a browser without a GPU (and on many laptops) WebGL is drawn by the CPU,
 ``Scattergl`` of 13 000–100 000 points costs most of the Clusters page's first paint, and the
 same again on every recolour and selection. A PNG of the same points is decoded once and needs
 no WebGL context. Plotly still draws the axes, the box and lasso tools (the page reads their
-geometry, ``selection.frames_in_selection``) and a hover grid that says what lies under the
-pointer (``hover_grid``).
+geometry, ``map_selection.in_selection``) and a hover grid that says what lies under the
+pointer (``maps.umap_figure`` with ``draw="image"``).
 
 Pixels are drawn at ``SCALE`` × the CSS size, so the picture stays sharp on high-density screens
 and when zoomed in twice.

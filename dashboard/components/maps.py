@@ -165,9 +165,14 @@ def umap_figure(
     ``selected_rows``). ``draw="image"``: one picture and a hover grid; selections are read from
     their geometry (``map_selection``). ``word``: a read word's frames on top (``word_trace``).
     """
+    # Both ways of drawing show the same extent, so a box or lasso drawn in the same place
+    # selects the same frames whichever is on (and switching keeps the view).
+    xs = frames["x"].to_numpy(np.float64)
+    ys = frames["y"].to_numpy(np.float64)
+    canvas = _canvas(xs, ys, PLOT_SIZE)
     fig = go.Figure()
     if draw == "image":
-        _image_map(fig, frames, color_by, correct, point_size)
+        _image_map(fig, frames, canvas, color_by, correct, point_size)
     elif color_by == "char":
         _char_traces(fig, frames, point_size)
     else:
@@ -186,9 +191,6 @@ def umap_figure(
         )
     if word is not None and len(word.x):
         fig.add_trace(word_trace(word, colour_bar=False))
-    # Both ways of drawing show the same extent, so a box or lasso drawn in the same place
-    # selects the same frames whichever is on (and switching keeps the view).
-    canvas = _canvas(frames)
     fig.update_layout(
         template=MAP_TEMPLATE,
         height=600,
@@ -203,13 +205,10 @@ def umap_figure(
     return fig
 
 
-def _canvas(frames: pd.DataFrame) -> map_image.Canvas:
-    """The picture an ``"image"`` map draws (and the extent both kinds of map show)."""
-    width, height = PLOT_SIZE
-    scale = map_image.SCALE
-    xs = frames["x"].to_numpy(np.float64)
-    ys = frames["y"].to_numpy(np.float64)
-    return map_image.Canvas.around(xs, ys, width * scale, height * scale)
+def _canvas(xs: np.ndarray, ys: np.ndarray, size: tuple[int, int]) -> map_image.Canvas:
+    """The picture around the points for a plot area of ``size`` CSS pixels (``SCALE`` ×)."""
+    width, height = size
+    return map_image.Canvas.around(xs, ys, width * map_image.SCALE, height * map_image.SCALE)
 
 
 def _char_traces(fig: go.Figure, frames: pd.DataFrame, point_size: float) -> None:
@@ -285,15 +284,15 @@ def _point_rgb(frames: pd.DataFrame, color_by: str, correct: np.ndarray | None) 
 def _image_map(
     fig: go.Figure,
     frames: pd.DataFrame,
+    canvas: map_image.Canvas,
     color_by: str,
     correct: np.ndarray | None,
     point_size: float,
 ) -> None:
-    """The frames as one picture, a transparent hover grid over it, an invisible trace that
-    keeps plotly's box and lasso tools (and the axes' extent), and the colouring's legend."""
+    """The frames as one picture on ``canvas``, a transparent hover grid over it, an invisible
+    trace that keeps plotly's box and lasso tools, and the colouring's legend."""
     xs = frames["x"].to_numpy(np.float64)
     ys = frames["y"].to_numpy(np.float64)
-    canvas = _canvas(frames)
     rgb = _point_rgb(frames, color_by, correct)
     picture = map_image.draw_points(canvas, xs, ys, rgb, point_size * map_image.SCALE)
     (x0, x1), (y0, y1) = canvas.x_range, canvas.y_range
@@ -430,12 +429,10 @@ def placement_figure(reference: pd.DataFrame, word: PlacedWord) -> go.Figure:
     """The reference UMAP map as a grey picture with a read word's frames on it."""
     xs = np.concatenate([reference["x"].to_numpy(np.float64), np.asarray(word.x, np.float64)])
     ys = np.concatenate([reference["y"].to_numpy(np.float64), np.asarray(word.y, np.float64)])
-    width, height = PLACEMENT_SIZE
-    scale = map_image.SCALE
-    canvas = map_image.Canvas.around(xs, ys, width * scale, height * scale)
+    canvas = _canvas(xs, ys, PLACEMENT_SIZE)
     grey = map_image.rgb_array([REFERENCE_GREY])[np.zeros(len(reference), np.int64)]
     picture = map_image.draw_points(
-        canvas, reference["x"].to_numpy(), reference["y"].to_numpy(), grey, 2 * scale
+        canvas, reference["x"].to_numpy(), reference["y"].to_numpy(), grey, 2 * map_image.SCALE
     )
     fig = go.Figure(word_trace(word))
     _add_picture(fig, picture, canvas)
